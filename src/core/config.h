@@ -1,0 +1,70 @@
+// outpost's configuration: one TOML file, then OUTPOST_* environment variables, then command
+// line flags, each overriding the one before. Every flag `--some-flag` is also the environment
+// variable OUTPOST_SOME_FLAG and a config key (section.key in the file, see README).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/limits.h"
+#include "core/result.h"
+
+namespace outpost {
+
+// RFC 5321 §4.5.3.2 client timeouts, one per SMTP phase, plus connect and TLS handshake.
+struct SmtpTimeouts {
+  std::chrono::seconds connect{30};
+  std::chrono::seconds greeting{300};    // initial 220: 5 minutes
+  std::chrono::seconds ehlo{300};
+  std::chrono::seconds tls_handshake{60};
+  std::chrono::seconds auth{300};
+  std::chrono::seconds mail{300};        // MAIL: 5 minutes
+  std::chrono::seconds rcpt{300};        // RCPT: 5 minutes
+  std::chrono::seconds data_init{120};   // DATA initiation: 2 minutes
+  std::chrono::seconds data_block{180};  // each data block: 3 minutes
+  std::chrono::seconds data_term{600};   // final dot to reply: 10 minutes
+  std::chrono::seconds rset{120};
+  std::chrono::seconds quit{30};
+};
+
+struct DeliveryConfig {
+  // Waits after the 1st, 2nd, … failed attempt; the last one repeats until the lifetime ends.
+  std::vector<std::chrono::seconds> retry_schedule{
+      std::chrono::minutes(1),  std::chrono::minutes(5), std::chrono::minutes(15),
+      std::chrono::minutes(30), std::chrono::hours(1),   std::chrono::hours(2),
+      std::chrono::hours(4)};
+  std::chrono::seconds max_lifetime{std::chrono::hours(24 * 5)};
+  std::size_t max_connections = 8;               // to one relay, at once
+  std::size_t max_messages_per_connection = 100;
+  std::chrono::seconds idle_connection_timeout{30};
+  std::chrono::seconds lease_duration{std::chrono::minutes(10)};
+  std::chrono::milliseconds poll_interval{1000};
+  std::size_t claim_batch = 200;
+  SmtpTimeouts timeouts;
+};
+
+struct Config {
+  std::string data_dir = "./outpost-data";
+  std::string http_listen = "127.0.0.1:8025";
+  std::string hostname;  // EHLO name and Message-ID domain; the machine's name when empty
+  std::string node_name; // lease owner; hostname plus process id when empty
+  std::string log_level = "info";
+  std::size_t max_message_bytes = limits::kDefaultMaxMessageBytes;
+  std::size_t max_recipients = limits::kDefaultMaxRecipients;
+  std::size_t intake_threads = 16;  // threads that wait on grouped store commits
+  DeliveryConfig delivery;
+};
+
+// Reads a TOML file into `config` (keys not present keep their value). Unknown keys are an
+// error, so a typo does not silently fall back to a default.
+Result<void> loadConfigFile(const std::string& path, Config& config);
+// Applies OUTPOST_* variables from the environment.
+Result<void> applyEnvironment(Config& config);
+// Sets one key ("delivery.max_connections") from text, as a command line flag does.
+Result<void> applySetting(const std::string& key, const std::string& value, Config& config);
+// Fills hostname and node_name when empty.
+void completeConfig(Config& config);
+
+}  // namespace outpost

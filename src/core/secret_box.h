@@ -1,0 +1,28 @@
+// Secrets at rest (relay passwords, later DKIM private keys): sealed with libsodium's
+// secretbox (XSalsa20-Poly1305) under a 32-byte master key kept in the data folder
+// (file "master.key", mode 0600, created on first use).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace outpost {
+
+class SecretBox {
+ public:
+  // Loads DATA_DIR/master.key, creating it (and the folder) when missing.
+  static Result<SecretBox> openDataDir(const std::string& data_dir);
+  explicit SecretBox(std::string key) : key_(std::move(key)) {}
+
+  // "sb1:" + base64(nonce || ciphertext)
+  std::string seal(std::string_view plaintext) const;
+  // Error code "secret.corrupt" when the text was not sealed with this key.
+  Result<std::string> open(std::string_view sealed) const;
+
+ private:
+  std::string key_;
+};
+
+}  // namespace outpost

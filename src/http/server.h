@@ -1,0 +1,50 @@
+// The HTTP server: the JSON API under /api/v1 (and later the console's assets), on Beast
+// with Asio coroutines. Requests are untrusted: bodies are size-limited, JSON is validated
+// field by field, and every error answers with design.md's error body.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/result.h"
+#include "delivery/relay_settings.h"
+#include "intake/intake.h"
+#include "store/store.h"
+
+namespace outpost::http {
+
+struct Dependencies {
+  const Config& config;
+  const Clock& clock;
+  store::Store& store;
+  intake::Intake& intake;
+  delivery::RelaySettingsRepository& relay_settings;
+  // Executor of the pool where blocking calls (store, intake) run; never block I/O threads.
+  boost::asio::any_io_executor blocking;
+  // Wakes the delivery scheduler (after retry, after relay settings change).
+  std::function<void()> wake_delivery;
+};
+
+class Server {
+ public:
+  explicit Server(Dependencies dependencies);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds `listen` ("127.0.0.1:8025", "[::1]:8025", ":8025"); the actual port is returned
+  // (useful with port 0 in tests). Accepting runs on `executor` until stop().
+  Result<int> start(boost::asio::any_io_executor executor, const std::string& listen);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost::http

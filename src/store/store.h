@@ -1,0 +1,247 @@
+// The Store: everything outpost keeps — messages with their bodies, recipients and their
+// statuses, attempts, events, users, API keys and settings. Only implementations of this
+// interface know SQL. All methods are synchronous and thread-safe; callers on I/O threads
+// run them on a blocking pool. Writes from concurrent callers are grouped into one commit.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "store/status.h"
+
+namespace outpost::store {
+
+struct NewRecipient {
+  std::string address;  // envelope recipient (RCPT TO), no angle brackets
+  std::string field;    // "to" | "cc" | "bcc" | "envelope" (raw submissions)
+};
+
+struct Idempotency {
+  std::string key;           // Idempotency-Key header, scoped per API key
+  std::string request_hash;  // hash of the request body: same key + other body = conflict
+};
+
+struct NewMessage {
+  std::string id;          // outpost id (core/ids.h newMessageId)
+  std::string message_id;  // Message-ID header value, with angle brackets
+  std::string mail_from;   // reverse-path; empty for the null reverse-path <>
+  std::string from_header; // decoded From for listing: "Name <addr>" or "addr"
+  std::string subject;     // decoded Subject
+  std::vector<NewRecipient> recipients;
+  std::string raw;         // the RFC 5322 message with CRLF line endings, as it will be sent
+  bool needs_smtputf8 = false;
+  bool eight_bit = false;  // body has 8-bit octets: needs 8BITMIME
+  std::int64_t owner_user_id = 0;
+  std::string api_key_name;     // who submitted it
+  std::string tags_json = "[]";
+  std::string metadata_json = "{}";
+  std::string route;            // "" = the default route at delivery time; "relay", "sandbox"
+  UnixMillis created_at = 0;
+  std::optional<Idempotency> idempotency;
+  std::string response_json;    // the 201 body, returned again for a repeated Idempotency-Key
+};
+
+struct InsertOutcome {
+  std::string id;             // the stored message's id (the first one on a replay)
+  bool replayed = false;      // the Idempotency-Key was seen before with the same body
+  std::string response_json;  // on a replay: the first answer's body
+};
+
+// A recipient claimed for delivery (its lease is ours until lease_until).
+struct DueRecipient {
+  std::int64_t recipient_id = 0;
+  std::string message_id;  // outpost id
+  std::string address;
+  std::string mail_from;
+  std::string route;
+  bool needs_smtputf8 = false;
+  bool eight_bit = false;
+  std::int64_t size_bytes = 0;
+  int attempts = 0;          // attempts made before this one
+  UnixMillis created_at = 0; // of the message: the retry lifetime counts from here
+};
+
+struct AttemptRecord {
+  int number = 0;            // 1-based within the message; assigned by the store on insert
+  std::int64_t recipient_id = 0;
+  std::string recipient;     // address; filled on read
+  UnixMillis at = 0;
+  std::int64_t duration_ms = 0;
+  std::string node;          // which outpost node made the attempt
+  std::string server;        // host name, relay name or "sandbox"
+  int port = 0;
+  std::string ip;
+  std::string tls_version;   // "" when the session was in plain text
+  std::string tls_cipher;
+  int code = 0;              // SMTP reply code; 0 when there was no reply (connection error)
+  std::string enhanced_code; // RFC 3463 "5.1.1", or ""
+  std::string text;          // reply text or the connection/TLS error
+  std::string remote_queue_id;
+  std::string transcript;    // commands and replies, body left out, secrets redacted
+  std::string description;   // what it means, in plain language
+  std::string hint;          // what to do about it
+};
+
+struct RecipientUpdate {
+  AttemptRecord attempt;
+  ProcessingStatus processing = ProcessingStatus::kQueued;  // processed | failure | queued (deferred)
+  DeliveryStatus delivery = DeliveryStatus::kUnknown;
+  std::optional<UnixMillis> next_attempt_at;  // when deferred
+  std::string lease_owner;  // the update applies only while this node still holds the lease
+};
+
+enum class View { kSent, kOutbox, kFailed };
+
+struct ListQuery {
+  View view = View::kSent;
+  // One status value: a processing status, a delivery status, or "deferred".
+  std::optional<std::string> status;
+  std::string text;  // full-text search on from, to, subject and Message-ID
+  std::optional<UnixMillis> since;
+  std::optional<UnixMillis> until;
+  std::optional<std::string> server;  // only messages with an attempt at this server
+  int limit = 50;                     // 1..500
+  std::string cursor;                 // opaque; from a previous page's next_cursor
+  std::optional<std::int64_t> owner_user_id;  // set for users who see only their own
+  std::optional<std::string> api_key_name;    // set for send-scoped keys
+};
+
+struct MessageSummary {
+  std::string id;
+  std::string message_id;
+  UnixMillis created_at = 0;
+  std::string mail_from;
+  std::string from_header;
+  std::vector<std::string> to;  // every recipient address
+  std::string subject;
+  ProcessingStatus processing = ProcessingStatus::kQueued;
+  DeliveryStatus delivery = DeliveryStatus::kUnknown;
+  std::string server;  // the last server that took it (2xx), or the last one tried
+  bool has_warning = false;  // some attempt had an error
+  int attempts = 0;
+  std::optional<UnixMillis> next_attempt_at;  // earliest among queued recipients
+  std::string last_error;                     // text of the latest failed attempt
+  std::int64_t size_bytes = 0;
+  std::string api_key_name;
+};
+
+struct ListPage {
+  std::vector<MessageSummary> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct RecipientDetail {
+  std::int64_t id = 0;
+  std::string address;
+  std::string field;
+  ProcessingStatus processing = ProcessingStatus::kQueued;
+  DeliveryStatus delivery = DeliveryStatus::kUnknown;
+  int attempts = 0;
+  std::optional<UnixMillis> next_attempt_at;
+  std::string last_error;
+};
+
+struct Event {
+  UnixMillis at = 0;
+  std::string type;       // accepted, processing, deferred, processed, failure, cancelled, retry
+  std::string recipient;  // "" for message-level events
+  std::string detail;
+};
+
+struct MessageDetail {
+  MessageSummary summary;
+  std::string tags_json;
+  std::string metadata_json;
+  std::int64_t owner_user_id = 0;
+  std::string route;
+  std::vector<RecipientDetail> recipients;
+  std::vector<AttemptRecord> attempts;  // transcript left empty; read it with transcript()
+  std::vector<Event> events;
+};
+
+enum class Role { kSuperAdmin, kAdmin, kUser, kAuditor };
+std::string_view toString(Role role);
+std::optional<Role> parseRole(std::string_view text);
+
+struct User {
+  std::int64_t id = 0;
+  std::string email;
+  Role role = Role::kUser;
+  std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format
+  UnixMillis created_at = 0;
+};
+
+struct ApiKey {
+  std::int64_t id = 0;
+  std::string name;    // unique; also the SMTP AUTH user name
+  std::int64_t user_id = 0;
+  std::string scope;   // "send" | "full"
+  std::vector<std::string> domains;  // sender domains it may use; empty = any
+  std::string prefix;  // public part of the key, used to find it
+  std::string secret_hash;
+  UnixMillis created_at = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies pending migrations. Called once at start.
+  virtual Result<void> migrate() = 0;
+  // Cheap check that the database answers (health endpoint).
+  virtual Result<void> ping() = 0;
+
+  // --- intake -----------------------------------------------------------------------------
+  // Stores the message and its recipients (queued, due now) in one durable commit; returns
+  // only once committed. With an Idempotency key already seen: the first outcome (replayed)
+  // or, when the request hash differs, Error code "idempotency_conflict".
+  virtual Result<InsertOutcome> insertMessage(const NewMessage& message) = 0;
+
+  // --- delivery ---------------------------------------------------------------------------
+  // Leases up to `limit` recipients that are queued and due (or whose lease expired) to
+  // `lease_owner` until `lease_until`, marking them processing. Oldest due first.
+  virtual Result<std::vector<DueRecipient>> claimDue(UnixMillis now, std::string_view lease_owner,
+                                                     UnixMillis lease_until, int limit) = 0;
+  // The stored message body (CRLF), exactly as it is sent.
+  virtual Result<std::string> loadRaw(std::string_view message_id) = 0;
+  // Records attempts and new recipient statuses, and refreshes the messages' summaries,
+  // in one commit. Updates whose lease was lost are ignored (another node owns them now).
+  virtual Result<void> recordOutcomes(const std::vector<RecipientUpdate>& updates) = 0;
+  // Releases leases held by `lease_owner` without an attempt (shutdown): back to queued.
+  virtual Result<void> releaseLeases(std::string_view lease_owner) = 0;
+
+  // --- read side --------------------------------------------------------------------------
+  virtual Result<ListPage> listMessages(const ListQuery& query) = 0;
+  // Error code "not_found" when there is no such message.
+  virtual Result<MessageDetail> getMessage(std::string_view id) = 0;
+  // The transcript of attempt `number` (1-based) of message `id`; "not_found" otherwise.
+  virtual Result<std::string> transcript(std::string_view id, int number) = 0;
+  // Queued (deferred) and failed recipients become due now; returns how many. Cancelled and
+  // processed recipients are left alone.
+  virtual Result<int> retryMessage(std::string_view id, UnixMillis now) = 0;
+  // Queued recipients (not those being delivered right now) become cancelled; returns how
+  // many. "not_found" when there is no such message.
+  virtual Result<int> cancelMessage(std::string_view id, UnixMillis now) = 0;
+
+  // --- users, keys, settings ----------------------------------------------------------------
+  // "conflict" when the email is taken.
+  virtual Result<User> createUser(const User& user) = 0;
+  virtual Result<std::optional<User>> findUserByEmail(std::string_view email) = 0;
+  virtual Result<std::optional<User>> findUserById(std::int64_t id) = 0;
+  virtual Result<std::optional<User>> firstSuperAdmin() = 0;
+  // "conflict" when the name is taken.
+  virtual Result<ApiKey> createApiKey(const ApiKey& key) = 0;
+  virtual Result<std::optional<ApiKey>> findApiKeyByPrefix(std::string_view prefix) = 0;
+  virtual Result<std::optional<ApiKey>> findApiKeyByName(std::string_view name) = 0;
+  // Settings are opaque JSON documents by key ("smtp", …); secrets inside are already sealed.
+  virtual Result<std::optional<std::string>> getSetting(std::string_view key) = 0;
+  virtual Result<void> putSetting(std::string_view key, std::string_view value) = 0;
+};
+
+}  // namespace outpost::store
