@@ -222,7 +222,9 @@ void completeConfig(Config& config) {
     }
   }
   if (config.node_name.empty()) {
-    config.node_name = config.hostname + ":" + std::to_string(getpid());
+    // Stable across restarts: a restarted node takes back its own leases at once (nothing
+    // of its is in flight any more) instead of waiting for them to expire.
+    config.node_name = config.hostname;
   }
 }
 

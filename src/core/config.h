@@ -39,7 +39,9 @@ struct DeliveryConfig {
   std::size_t max_connections = 8;               // to one relay, at once
   std::size_t max_messages_per_connection = 100;
   std::chrono::seconds idle_connection_timeout{30};
-  std::chrono::seconds lease_duration{std::chrono::minutes(10)};
+  // Longer than the longest transaction (the sum of the phase timeouts), so a slow but live
+  // delivery is never claimed twice.
+  std::chrono::seconds lease_duration{std::chrono::minutes(30)};
   std::chrono::milliseconds poll_interval{1000};
   std::size_t claim_batch = 200;
   SmtpTimeouts timeouts;
@@ -49,7 +51,7 @@ struct Config {
   std::string data_dir = "./outpost-data";
   std::string http_listen = "127.0.0.1:8025";
   std::string hostname;  // EHLO name and Message-ID domain; the machine's name when empty
-  std::string node_name; // lease owner; hostname plus process id when empty
+  std::string node_name; // lease owner; the hostname when empty (must differ between nodes)
   std::string log_level = "info";
   std::size_t max_message_bytes = limits::kDefaultMaxMessageBytes;
   std::size_t max_recipients = limits::kDefaultMaxRecipients;

@@ -47,7 +47,8 @@ class Intake {
 
   // Error codes: "invalid_request" (with field errors filled), "domain_not_allowed",
   // "too_many_recipients", "too_large", "idempotency_conflict", "store.*" (unavailable).
-  Result<Accepted> submit(const mime::ComposeRequest& request, const Submitter& submitter,
+  // `request` is taken by value (move it in): intake fills the Message-ID domain and Date.
+  Result<Accepted> submit(mime::ComposeRequest request, const Submitter& submitter,
                           const SubmissionOptions& options, std::vector<mime::FieldError>& errors);
 
   // A raw RFC 5322 message with its envelope.

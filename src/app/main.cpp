@@ -1,0 +1,175 @@
+// outpost: the one binary. `serve` runs the server; the administrative commands (apikey,
+// user, queue, smtp validate) open the data folder directly and work while it is stopped;
+// `send` and `smtp test` talk to a running server's HTTP API.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "app/commands.h"
+#include "core/config.h"
+#include "core/logging.h"
+
+namespace {
+
+// Flags that are also config keys; applied after the file and the environment.
+struct ConfigFlags {
+  std::string config_file;
+  std::map<std::string, std::string> values;  // config key → flag value
+};
+
+void addConfigFlags(CLI::App& command, ConfigFlags& flags) {
+  command.add_option("--config", flags.config_file, "TOML configuration file");
+  const std::pair<const char*, const char*> keys[] = {
+      {"data", "data folder (SQLite database, master key); default ./outpost-data"},
+      {"http", "HTTP API address, ADDR:PORT; default 127.0.0.1:8025"},
+      {"hostname", "EHLO name and Message-ID domain; default: this machine's name"},
+      {"log-level", "debug, info, warn or error; default info"},
+      {"max-message-size", "largest accepted message, bytes; default 26214400 (25 MiB)"},
+      {"max-recipients", "most recipients per message; default 1000"},
+      {"node-name", "this node's name for leases; default: the hostname"},
+  };
+  for (const auto& [flag, help] : keys) {
+    std::string key = flag;
+    std::replace(key.begin(), key.end(), '-', '_');
+    command.add_option_function<std::string>(
+        std::string("--") + flag,
+        [&flags, key](const std::string& value) { flags.values[key] = value; }, help);
+  }
+}
+
+std::optional<outpost::Config> buildConfig(const ConfigFlags& flags) {
+  outpost::Config config;
+  if (!flags.config_file.empty()) {
+    if (auto loaded = outpost::loadConfigFile(flags.config_file, config); !loaded) {
+      std::cerr << "outpost: " << loaded.error().message << "\n";
+      return std::nullopt;
+    }
+  }
+  if (auto applied = outpost::applyEnvironment(config); !applied) {
+    std::cerr << "outpost: " << applied.error().message << "\n";
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : flags.values) {
+    if (auto applied = outpost::applySetting(key, value, config); !applied) {
+      std::cerr << "outpost: --" << key << ": " << applied.error().message << "\n";
+      return std::nullopt;
+    }
+  }
+  outpost::completeConfig(config);
+  return config;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace app = outpost::app;
+  CLI::App cli{"outpost: outbound e-mail delivery server (HTTP API, DKIM, durable queue, relay)"};
+  cli.require_subcommand(1);
+  ConfigFlags flags;
+  int exit_code = 0;
+
+  auto* serve = cli.add_subcommand("serve", "run the server (HTTP API and delivery)");
+  addConfigFlags(*serve, flags);
+
+  app::SendOptions send_options;
+  auto* send = cli.add_subcommand("send", "send a message through a running server's HTTP API");
+  send->add_option("--url", send_options.url, "server URL")->envname("OUTPOST_URL");
+  send->add_option("--key", send_options.key, "API key")->envname("OUTPOST_KEY")->required();
+  send->add_option("--from", send_options.from, "sender: addr or \"Name <addr>\"")->required();
+  send->add_option("--to", send_options.to, "recipient (repeat for more)");
+  send->add_option("--cc", send_options.cc, "Cc recipient (repeat for more)");
+  send->add_option("--bcc", send_options.bcc, "Bcc recipient (repeat for more)");
+  send->add_option("--subject", send_options.subject, "subject");
+  auto* text = send->add_option("--text", send_options.text, "plain text body");
+  send->add_option("--html", send_options.html, "HTML body");
+  send->add_option("--attach", send_options.attach, "file to attach (repeat for more)")
+      ->check(CLI::ExistingFile);
+  send->add_option("--header", send_options.headers, "extra header \"Name: value\" (repeatable)");
+  send->add_option("--tag", send_options.tags, "tag (repeatable)");
+  (void)text;
+
+  app::QueueOptions queue_options;
+  auto* queue = cli.add_subcommand("queue", "inspect and act on the queue (opens --data directly)");
+  queue->require_subcommand(1);
+  addConfigFlags(*queue, flags);
+  auto* queue_list = queue->add_subcommand("list", "list messages (default: the Outbox)");
+  queue_list->add_option("--view", queue_options.view, "sent, outbox or failed")
+      ->check(CLI::IsMember({"sent", "outbox", "failed"}));
+  queue_list->add_option("--status", queue_options.status,
+                         "queued, deferred, processing, processed, failure, cancelled, unknown, "
+                         "delivered or failed");
+  queue_list->add_option("--search,-q", queue_options.query, "search from, to, subject, Message-ID");
+  queue_list->add_option("--limit", queue_options.limit, "at most this many (1-500)")
+      ->check(CLI::Range(1, 500));
+  queue_list->add_flag("--json", queue_options.json, "print JSON");
+  auto* queue_show = queue->add_subcommand("show", "show a message, its recipients and attempts");
+  queue_show->add_option("id", queue_options.id, "message id")->required();
+  queue_show->add_flag("--json", queue_options.json, "print JSON");
+  std::string retry_id, cancel_id;
+  auto* queue_retry = queue->add_subcommand("retry", "retry deferred and failed recipients now");
+  queue_retry->add_option("id", retry_id, "message id")->required();
+  auto* queue_cancel = queue->add_subcommand("cancel", "cancel recipients still queued");
+  queue_cancel->add_option("id", cancel_id, "message id")->required();
+
+  app::ApiKeyOptions apikey_options;
+  auto* apikey = cli.add_subcommand("apikey", "manage API keys (opens --data directly)");
+  apikey->require_subcommand(1);
+  addConfigFlags(*apikey, flags);
+  auto* apikey_create = apikey->add_subcommand("create", "create a key and print it (once)");
+  apikey_create->add_option("--name", apikey_options.name, "unique name; SMTP user name")
+      ->required();
+  apikey_create->add_option("--user", apikey_options.user,
+                            "owner's email; default: the first super admin");
+  apikey_create->add_option("--scope", apikey_options.scope, "send or full; default send")
+      ->check(CLI::IsMember({"send", "full"}));
+  apikey_create->add_option("--domains", apikey_options.domains,
+                            "sender domains it may use, comma-separated; default any");
+
+  app::UserOptions user_options;
+  auto* user = cli.add_subcommand("user", "manage console users (opens --data directly)");
+  user->require_subcommand(1);
+  addConfigFlags(*user, flags);
+  auto* user_create = user->add_subcommand("create", "create a user");
+  user_create->add_option("--email", user_options.email, "login email")->required();
+  user_create->add_option("--role", user_options.role, "superadmin, admin, user or auditor")
+      ->required()
+      ->check(CLI::IsMember({"superadmin", "admin", "user", "auditor"}));
+  user_create->add_flag("--password-stdin", user_options.password_stdin,
+                        "read the password from standard input (else one is generated)");
+
+  app::SmtpTestOptions smtp_test_options;
+  auto* smtp = cli.add_subcommand("smtp", "check the SMTP relay settings");
+  smtp->require_subcommand(1);
+  addConfigFlags(*smtp, flags);
+  auto* smtp_validate =
+      smtp->add_subcommand("validate", "connect to the saved relay: TLS, EHLO, AUTH (opens --data)");
+  auto* smtp_test = smtp->add_subcommand(
+      "test", "send a test message through the relay via a running server and wait for it");
+  smtp_test->add_option("--url", smtp_test_options.url, "server URL")->envname("OUTPOST_URL");
+  smtp_test->add_option("--key", smtp_test_options.key, "API key of a super admin (scope full)")
+      ->envname("OUTPOST_KEY")
+      ->required();
+  smtp_test->add_option("--to", smtp_test_options.to, "recipient of the test")->required();
+  smtp_test->add_option("--from", smtp_test_options.from, "sender; default outpost@HOSTNAME");
+  smtp_test->add_option("--wait", smtp_test_options.wait_seconds,
+                        "seconds to wait for the relay's answer; default 60");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (send->parsed()) return app::send(send_options);
+  if (smtp_test->parsed()) return app::smtpTest(smtp_test_options);
+
+  const auto config = buildConfig(flags);
+  if (!config) return 2;
+  outpost::setupLogging(serve->parsed() ? config->log_level : "warn");
+  if (serve->parsed()) exit_code = app::serve(*config);
+  else if (queue_list->parsed()) exit_code = app::queueList(*config, queue_options);
+  else if (queue_show->parsed()) exit_code = app::queueShow(*config, queue_options);
+  else if (queue_retry->parsed()) exit_code = app::queueRetry(*config, retry_id);
+  else if (queue_cancel->parsed()) exit_code = app::queueCancel(*config, cancel_id);
+  else if (apikey_create->parsed()) exit_code = app::apikeyCreate(*config, apikey_options);
+  else if (user_create->parsed()) exit_code = app::userCreate(*config, user_options);
+  else if (smtp_validate->parsed()) exit_code = app::smtpValidate(*config);
+  return exit_code;
+}

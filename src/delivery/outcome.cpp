@@ -1,0 +1,165 @@
+#include "delivery/outcome.h"
+
+#include "delivery/retry_policy.h"
+#include "smtp/status_description.h"
+
+namespace outpost::delivery {
+namespace {
+
+enum class Verdict { kSuccess, kTemporary, kPermanent };
+
+Verdict verdictOf(const smtp::Reply& reply) {
+  if (reply.positive()) return Verdict::kSuccess;
+  return reply.transient() ? Verdict::kTemporary : Verdict::kPermanent;
+}
+
+store::AttemptRecord baseRecord(const store::DueRecipient& recipient,
+                                const smtp::SessionInfo* session, const std::string& transcript,
+                                const AttemptContext& context) {
+  store::AttemptRecord record;
+  record.recipient_id = recipient.recipient_id;
+  record.recipient = recipient.address;
+  record.at = context.started_at;
+  record.duration_ms = context.now - context.started_at;
+  record.node = context.node;
+  record.server = context.server_name;
+  record.port = context.port;
+  if (session != nullptr) {
+    if (!session->host.empty()) record.server = session->host;
+    if (session->port != 0) record.port = session->port;
+    record.ip = session->ip;
+    record.tls_version = session->tls_version;
+    record.tls_cipher = session->tls_cipher;
+  }
+  record.transcript = transcript;
+  return record;
+}
+
+// Applies the verdict: processed, failure, or deferred with the next attempt (or failure
+// when the lifetime is over, saying so).
+store::RecipientUpdate finish(const store::DueRecipient& recipient, store::AttemptRecord record,
+                              Verdict verdict, const AttemptContext& context) {
+  store::RecipientUpdate update;
+  update.lease_owner = context.node;
+  switch (verdict) {
+    case Verdict::kSuccess:
+      update.processing = store::ProcessingStatus::kProcessed;
+      update.delivery = store::DeliveryStatus::kUnknown;
+      break;
+    case Verdict::kPermanent:
+      update.processing = store::ProcessingStatus::kFailure;
+      update.delivery = store::DeliveryStatus::kFailed;
+      break;
+    case Verdict::kTemporary: {
+      const auto next = nextAttemptAt(*context.config, recipient.attempts + 1,
+                                      recipient.created_at, context.now);
+      if (next) {
+        update.processing = store::ProcessingStatus::kQueued;
+        update.delivery = store::DeliveryStatus::kUnknown;
+        update.next_attempt_at = *next;
+      } else {
+        update.processing = store::ProcessingStatus::kFailure;
+        update.delivery = store::DeliveryStatus::kFailed;
+        record.description = "Retries exhausted: the message could not be delivered within its "
+                             "lifetime. Last error: " + record.description;
+      }
+      break;
+    }
+  }
+  update.attempt = std::move(record);
+  return update;
+}
+
+void describeReply(store::AttemptRecord& record, const smtp::Reply& reply) {
+  record.code = reply.code;
+  record.enhanced_code = reply.enhanced_code;
+  record.text = reply.text();
+  const auto explanation = smtp::explainReply(reply.code, reply.enhanced_code, record.text);
+  record.description = explanation.description;
+  record.hint = explanation.hint;
+}
+
+void describeError(store::AttemptRecord& record, const smtp::SessionError& error) {
+  if (error.reply) {
+    describeReply(record, *error.reply);
+    // The step matters to the reader: "454 at AUTH" is not "454 at RCPT".
+    record.text = "at " + error.step + ": " + record.text;
+    return;
+  }
+  record.code = 0;
+  record.text = "at " + error.step + ": " + error.error.message;
+  const auto explanation = smtp::explainError(error.error.code, error.error.message);
+  record.description = explanation.description;
+  record.hint = explanation.hint;
+}
+
+}  // namespace
+
+std::vector<store::RecipientUpdate> classifyTransaction(
+    const std::vector<store::DueRecipient>& recipients, const smtp::SessionInfo& session,
+    const smtp::TransactionOutcome& outcome, const std::string& transcript,
+    const AttemptContext& context) {
+  std::vector<store::RecipientUpdate> updates;
+  updates.reserve(recipients.size());
+  for (const auto& recipient : recipients) {
+    store::AttemptRecord record = baseRecord(recipient, &session, transcript, context);
+    Verdict verdict = Verdict::kTemporary;
+    const smtp::RecipientReply* rcpt = nullptr;
+    for (const auto& candidate : outcome.recipient_replies) {
+      if (candidate.address == recipient.address) {
+        rcpt = &candidate;
+        break;
+      }
+    }
+    if (outcome.mail_reply && !outcome.mail_reply->positive()) {
+      describeReply(record, *outcome.mail_reply);
+      verdict = verdictOf(*outcome.mail_reply);
+    } else if (rcpt != nullptr && !rcpt->reply.positive()) {
+      describeReply(record, rcpt->reply);
+      verdict = verdictOf(rcpt->reply);
+    } else if (outcome.data_reply) {
+      describeReply(record, *outcome.data_reply);
+      verdict = verdictOf(*outcome.data_reply);
+      if (verdict == Verdict::kSuccess) record.remote_queue_id = outcome.remote_queue_id;
+    } else if (outcome.session_error) {
+      describeError(record, *outcome.session_error);
+      verdict = outcome.session_error->error.temporary ? Verdict::kTemporary : Verdict::kPermanent;
+    } else {
+      // No reply and no error can only mean the session ended without telling us: retry.
+      record.text = "the session ended before this recipient got an answer";
+      const auto explanation = smtp::explainError("smtp.connection_lost", record.text);
+      record.description = explanation.description;
+      record.hint = explanation.hint;
+    }
+    updates.push_back(finish(recipient, std::move(record), verdict, context));
+  }
+  return updates;
+}
+
+std::vector<store::RecipientUpdate> classifySessionFailure(
+    const std::vector<store::DueRecipient>& recipients, const smtp::SessionError& failure,
+    const smtp::SessionInfo* session, const std::string& transcript,
+    const AttemptContext& context) {
+  std::vector<store::RecipientUpdate> updates;
+  updates.reserve(recipients.size());
+  for (const auto& recipient : recipients) {
+    store::AttemptRecord record = baseRecord(recipient, session, transcript, context);
+    describeError(record, failure);
+    updates.push_back(finish(recipient, std::move(record), Verdict::kTemporary, context));
+  }
+  return updates;
+}
+
+store::RecipientUpdate failWithoutSession(const store::DueRecipient& recipient,
+                                          const std::string& code, const std::string& text,
+                                          bool temporary, const AttemptContext& context) {
+  store::AttemptRecord record = baseRecord(recipient, nullptr, "", context);
+  record.text = text;
+  const auto explanation = smtp::explainError(code, text);
+  record.description = explanation.description.empty() ? text : explanation.description;
+  record.hint = explanation.hint;
+  return finish(recipient, std::move(record), temporary ? Verdict::kTemporary : Verdict::kPermanent,
+                context);
+}
+
+}  // namespace outpost::delivery

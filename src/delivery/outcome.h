@@ -1,0 +1,43 @@
+// Classifies what an SMTP session did into each recipient's new status and attempt record
+// (design.md's status model): 2xx → processed; 4xx, timeouts, lost connections, TLS
+// failures → deferred (or failure once the lifetime is spent); 5xx → failure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "smtp/client.h"
+#include "store/store.h"
+
+namespace outpost::delivery {
+
+struct AttemptContext {
+  std::string node;         // lease owner and attempt node
+  std::string server_name;  // relay host as configured
+  int port = 0;
+  UnixMillis started_at = 0;
+  UnixMillis now = 0;
+  const DeliveryConfig* config = nullptr;
+};
+
+// One update per recipient of `recipients`, from a transaction on an open session.
+std::vector<store::RecipientUpdate> classifyTransaction(
+    const std::vector<store::DueRecipient>& recipients, const smtp::SessionInfo& session,
+    const smtp::TransactionOutcome& outcome, const std::string& transcript,
+    const AttemptContext& context);
+
+// One update per recipient when the session could not be opened (connect, TLS, EHLO, AUTH).
+// These are the relay's or the setup's problems, never the message's: always deferred, so a
+// fixed setting delivers the queue, until the lifetime runs out.
+std::vector<store::RecipientUpdate> classifySessionFailure(
+    const std::vector<store::DueRecipient>& recipients, const smtp::SessionError& failure,
+    const smtp::SessionInfo* session, const std::string& transcript,
+    const AttemptContext& context);
+
+// A recipient that fails before any session (no relay configured, message body missing).
+store::RecipientUpdate failWithoutSession(const store::DueRecipient& recipient,
+                                          const std::string& code, const std::string& text,
+                                          bool temporary, const AttemptContext& context);
+
+}  // namespace outpost::delivery
