@@ -66,6 +66,8 @@ int main(int argc, char** argv) {
   namespace app = outpost::app;
   CLI::App cli{"outpost: outbound e-mail delivery server (HTTP API, DKIM, durable queue, relay)"};
   cli.require_subcommand(1);
+  // Subcommands inherit this: `outpost queue show ID --data DIR` finds --data on `queue`.
+  cli.fallthrough();
   ConfigFlags flags;
   int exit_code = 0;
 

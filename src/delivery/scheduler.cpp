@@ -98,7 +98,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   asio::awaitable<void> record(std::vector<store::RecipientUpdate> updates) {
     if (updates.empty()) co_return;
     auto result = co_await io::runBlocking(
-        blocking, [this, updates = std::move(updates)] { return store.recordOutcomes(updates); });
+        blocking, [this, &updates] { return store.recordOutcomes(updates); });
     if (!result) {
       // The leases stay ours until they expire; the recipients are then retried. A duplicate
       // is possible, a loss is not.

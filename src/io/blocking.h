@@ -12,8 +12,11 @@
 
 namespace outpost::io {
 
+// `function` is taken by reference: the caller's temporary lives until the co_await that
+// contains the call completes. (Moving a coroutine's by-value parameter into a lambda capture
+// miscompiles with GCC 12: the moved object is destroyed twice.)
 template <class Function>
-auto runBlocking(boost::asio::any_io_executor pool, Function function)
+auto runBlocking(boost::asio::any_io_executor pool, Function&& function)
     -> boost::asio::awaitable<std::invoke_result_t<Function&>> {
   using Value = std::invoke_result_t<Function&>;
   // co_spawn on the pool runs `function` there; awaiting with use_awaitable resumes us on
@@ -21,7 +24,7 @@ auto runBlocking(boost::asio::any_io_executor pool, Function function)
   // (a Result always holds a value or an error), hence the optional around it.
   auto result = co_await boost::asio::co_spawn(
       pool,
-      [function = std::move(function)]() mutable -> boost::asio::awaitable<std::optional<Value>> {
+      [&function]() -> boost::asio::awaitable<std::optional<Value>> {
         co_return std::optional<Value>(function());
       },
       boost::asio::use_awaitable);

@@ -1,0 +1,262 @@
+"""Process-level test harness: runs the real `outpost` binary and real SMTP peers on 127.0.0.1.
+
+Every server a test needs is started here on a free port and stopped afterwards:
+  OutpostProcess  - `outpost serve` on a temporary data folder, with an API key made by the CLI
+  RelayPeer       - tests/peers/relay_peer.py (aiosmtpd; STARTTLS, AUTH; records each message)
+  SmtpSink        - Postfix's smtp-sink (volume)
+The binary comes from $OUTPOST_BINARY (set by ctest). Only Debian's python3 is used.
+"""
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.path.join(os.path.dirname(HERE), "peers")
+BINARY = os.environ.get("OUTPOST_BINARY", "")
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def wait_listening(port, host="127.0.0.1", timeout=30.0):
+    def connectable():
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+    wait_for(connectable, timeout, what=f"{host}:{port} to listen")
+
+
+def make_certificates(folder, host="127.0.0.1"):
+    """A throwaway CA and a server certificate for `host` (as IP and DNS SAN)."""
+    def run(*args):
+        subprocess.run(args, check=True, cwd=folder, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        "-subj", "/CN=outpost test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}",
+        "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(folder, "san.ext"), "w") as ext:
+        ext.write(f"subjectAltName=IP:{host},DNS:localhost\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
+    return {name: os.path.join(folder, f) for name, f in
+            (("ca", "ca.pem"), ("cert", "server.pem"), ("key", "server.key"))}
+
+
+class HttpError(Exception):
+    def __init__(self, status, body):
+        super().__init__(f"HTTP {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class OutpostProcess:
+    def __init__(self, data_dir=None, extra_env=None, extra_args=None):
+        assert BINARY, "set OUTPOST_BINARY to the outpost binary"
+        self.owns_data = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="outpost-it-")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, OUTPOST_LOG_LEVEL="info", OUTPOST_HOSTNAME="outpost.test",
+                        OUTPOST_DELIVERY_POLL_INTERVAL="1",
+                        OUTPOST_DELIVERY_RETRY_SCHEDULE="2s,4s",
+                        OUTPOST_DELIVERY_TIMEOUTS_CONNECT="5",
+                        **(extra_env or {}))
+        self.extra_args = extra_args or []
+        self.process = None
+        self.log_path = os.path.join(self.data_dir, "server.log")
+        self.key = None
+
+    def cli(self, *args, input_text=None, check=True):
+        result = subprocess.run([BINARY, *args, "--data", self.data_dir], env=self.env,
+                                input=input_text, capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"outpost {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def create_key(self, name="tests", scope="full", user=None, domains=None):
+        args = ["apikey", "create", "--name", name, "--scope", scope]
+        if user:
+            args += ["--user", user]
+        if domains:
+            args += ["--domains", domains]
+        return self.cli(*args).stdout.strip()
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--data", self.data_dir, "--http", f"127.0.0.1:{self.port}",
+             *self.extra_args], env=self.env, stdout=log, stderr=log)
+        log.close()
+        def healthy():
+            if self.process.poll() is not None:
+                raise AssertionError(f"outpost exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                return self.request("GET", "/api/v1/health", key="")[0] == 200
+            except (OSError, HttpError):
+                return False
+        wait_for(healthy, 60, what="outpost to answer /api/v1/health")
+        if self.key is None:
+            self.key = self.create_key()
+        return self
+
+    def log(self):
+        with open(self.log_path, errors="replace") as handle:
+            return handle.read()[-6000:]
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("outpost did not stop within 30 s of SIGTERM")
+        self.process = None
+
+    def kill9(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        if self.owns_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def request(self, method, path, body=None, key=None, headers=None, raw=False):
+        data = None
+        all_headers = {"Content-Type": "application/json"}
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        auth = self.key if key is None else key
+        if auth:
+            all_headers["Authorization"] = f"Bearer {auth}"
+        all_headers.update(headers or {})
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers=all_headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                payload = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            payload = error.read()
+            status = error.code
+        if raw:
+            return status, payload
+        text = payload.decode("utf-8", "replace")
+        try:
+            return status, json.loads(text) if text else None
+        except json.JSONDecodeError:
+            return status, text
+
+    def send(self, **message):
+        status, body = self.request("POST", "/api/v1/messages", message)
+        if status != 201:
+            raise HttpError(status, body)
+        return body
+
+    def message(self, message_id):
+        status, body = self.request("GET", f"/api/v1/messages/{message_id}")
+        if status != 200:
+            raise HttpError(status, body)
+        return body
+
+    def wait_status(self, message_id, statuses, timeout=60, field="processing_status"):
+        statuses = {statuses} if isinstance(statuses, str) else set(statuses)
+        def reached():
+            detail = self.message(message_id)
+            return detail if detail[field] in statuses else None
+        return wait_for(reached, timeout, interval=0.2,
+                        what=f"message {message_id} to reach {field} in {statuses}")
+
+
+class RelayPeer:
+    """tests/peers/relay_peer.py; `messages()` reads what it accepted."""
+
+    def __init__(self, *options):
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="outpost-relay-")
+        self.output = os.path.join(self.folder, "received.jsonl")
+        self.options = list(options)
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(PEERS, "relay_peer.py"), "--port", str(self.port),
+             "--output", self.output, *self.options],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        if "READY" not in line:
+            raise AssertionError(f"relay peer did not start: {line}{self.process.stdout.read()}")
+        return self
+
+    def messages(self):
+        if not os.path.exists(self.output):
+            return []
+        with open(self.output) as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+        for record in records:
+            record["data"] = base64.b64decode(record["data_b64"])
+        return records
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class SmtpSink:
+    """Postfix's smtp-sink: accepts everything, stores nothing."""
+
+    def __init__(self, *options):
+        self.port = free_port()
+        self.options = list(options)
+        self.process = None
+
+    def start(self):
+        binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+        self.process = subprocess.Popen(
+            [binary, "-u", "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
+             *self.options, f"127.0.0.1:{self.port}", "256"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_listening(self.port)
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def relay_settings(port, **extra):
+    settings = {"host": "127.0.0.1", "port": port, "tls": "none", "verify_certificate": True}
+    settings.update(extra)
+    return settings
