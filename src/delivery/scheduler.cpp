@@ -95,10 +95,12 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     return result;
   }
 
-  asio::awaitable<void> record(std::vector<store::RecipientUpdate> updates) {
+  // Coroutine parameters are references and blocking calls are named lambdas throughout: GCC 12
+  // destroys some temporaries and by-value parameters of co_await expressions twice.
+  asio::awaitable<void> record(std::vector<store::RecipientUpdate>& updates) {
     if (updates.empty()) co_return;
-    auto result = co_await io::runBlocking(
-        blocking, [this, &updates] { return store.recordOutcomes(updates); });
+    auto call = [this, &updates] { return store.recordOutcomes(updates); };
+    auto result = co_await io::runBlocking(blocking, call);
     if (!result) {
       // The leases stay ours until they expire; the recipients are then retried. A duplicate
       // is possible, a loss is not.
@@ -109,7 +111,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   asio::awaitable<void> refreshRelay() {
     const std::uint64_t generation = settings_generation.load();
     if (generation == relay_generation) co_return;
-    auto loaded = co_await io::runBlocking(blocking, [this] { return relay_settings.load(); });
+    auto call = [this] { return relay_settings.load(); };
+    auto loaded = co_await io::runBlocking(blocking, call);
     if (!loaded) {
       spdlog::error("delivery: cannot read the relay settings: {}", loaded.error().message);
       co_return;
@@ -161,15 +164,16 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
             now + std::chrono::duration_cast<std::chrono::milliseconds>(
                       config.delivery.lease_duration).count();
         const int limit = static_cast<int>(config.delivery.claim_batch);
-        auto due = co_await io::runBlocking(blocking, [this, now, lease_until, limit] {
+        auto call = [this, now, lease_until, limit] {
           return store.claimDue(now, config.node_name, lease_until, limit);
-        });
+        };
+        auto due = co_await io::runBlocking(blocking, call);
         if (!due) {
           spdlog::error("delivery: cannot claim work: {}", due.error().message);
         } else if (!due->empty()) {
           claimed += due->size();
           more = due->size() == static_cast<std::size_t>(limit);
-          co_await dispatch(std::move(*due));
+          co_await dispatch(*due);
         }
       }
       if (more && ready.size() < capacity) continue;
@@ -180,7 +184,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     loop_running = false;
   }
 
-  asio::awaitable<void> dispatch(std::vector<store::DueRecipient> due) {
+  asio::awaitable<void> dispatch(std::vector<store::DueRecipient>& due) {
     std::map<std::string, Job> jobs;
     for (auto& recipient : due) {
       Job& job = jobs[recipient.message_id];
@@ -203,7 +207,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         }
       }
     }
-    co_await record(std::move(captured));
+    co_await record(captured);
     while (workers < config.delivery.max_connections && workers < ready.size()) {
       ++workers;
       asio::co_spawn(strand, worker(), [self = shared_from_this()](std::exception_ptr error) {
@@ -234,6 +238,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     std::unique_ptr<smtp::ClientSession> session;
     std::uint64_t session_generation = 0;
     std::size_t messages_on_session = 0;
+    // Every attempt's transcript starts with how its session was set up (EHLO, STARTTLS,
+    // AUTH), even when the session carried earlier messages: a reader needs that context.
+    std::string session_setup;
     for (;;) {
       if (ready.empty()) {
         if (stopping) break;
@@ -261,7 +268,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
               "the message must go through the relay, but no SMTP relay is configured", true,
               context(started_at)));
         }
-        co_await record(std::move(updates));
+        co_await record(updates);
         continue;
       }
       if (session && (session_generation != relay_generation || !session->usable() ||
@@ -272,9 +279,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       std::string transcript;
       if (!session) {
         smtp::SessionError failure;
-        auto opened = co_await smtp::ClientSession::open(
-            strand, clientOptionsFor(*relay, config.hostname, config.delivery.timeouts),
-            &failure);
+        const smtp::ClientOptions options =
+            clientOptionsFor(*relay, config.hostname, config.delivery.timeouts);
+        asio::any_io_executor executor = strand;
+        auto opened = co_await smtp::ClientSession::open(executor, options, &failure);
         if (!opened) {
           if (failure.step.empty()) {
             failure.step = "connect";
@@ -288,16 +296,23 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
           std::move(waiting.begin(), waiting.end(), std::back_inserter(updates));
           spdlog::warn("delivery: relay {}:{} unavailable at {}: {}", relay->host, relay->port,
                        failure.step, failure.error.message);
-          co_await record(std::move(updates));
+          co_await record(updates);
           continue;
         }
         session = std::move(*opened);
         session_generation = relay_generation;
         messages_on_session = 0;
+        session_setup = session->takeTranscript();
         ++sessions_opened;
       }
-      auto raw = co_await io::runBlocking(
-          blocking, [this, id = job.message_id] { return store.loadRaw(id); });
+      transcript = session_setup;
+      if (messages_on_session > 0) {
+        transcript += "* session reused: message " + std::to_string(messages_on_session + 1) +
+                      " on this connection (RSET after the previous one)\n";
+      }
+      const std::string& message_id = job.message_id;
+      auto load = [this, &message_id] { return store.loadRaw(message_id); };
+      auto raw = co_await io::runBlocking(blocking, load);
       if (!raw) {
         std::vector<store::RecipientUpdate> updates;
         for (const auto& recipient : job.recipients) {
@@ -305,7 +320,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
                                                "cannot read the message: " + raw.error().message,
                                                raw.error().temporary, context(started_at)));
         }
-        co_await record(std::move(updates));
+        co_await record(updates);
         continue;
       }
       smtp::Envelope envelope;
@@ -321,7 +336,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       auto updates =
           classifyTransaction(job.recipients, session->info(), outcome, transcript,
                               context(started_at));
-      co_await record(std::move(updates));
+      co_await record(updates);
       if (outcome.session_error || !session->usable()) {
         session.reset();
       } else if (auto reset = co_await session->reset(); !reset) {

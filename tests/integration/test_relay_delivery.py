@@ -70,7 +70,7 @@ class RelayDelivery(unittest.TestCase):
             self.assertEqual(record["auth_user"], "relayuser")
 
     def test_validate_reports_every_step_ok(self):
-        status, report = self.outpost.request("POST", "/api/v1/settings/smtp/validate", {})
+        status, report = self.outpost.request("POST", "/api/v1/settings/smtp/validate")
         self.assertEqual(status, 200, report)
         self.assertTrue(report["ok"], report)
         names = [step["name"] for step in report["steps"]]
