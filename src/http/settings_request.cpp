@@ -2,9 +2,8 @@
 // problem is reported; the password is write-only.
 #include "http/settings_request.h"
 
-#include <unistd.h>
-
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <string>
@@ -108,7 +107,8 @@ std::optional<delivery::RelaySettings> parseRelaySettings(
   if (auto ca_file = reader.string("ca_file")) {
     // A private CA bundle for an internal relay; checked now so a typo is caught at save time.
     if (!ca_file->empty() && ::access(ca_file->c_str(), R_OK) != 0) {
-      reader.fail("ca_file", "cannot read \"" + *ca_file + "\" (give a PEM file readable by outpost)");
+      reader.fail("ca_file",
+                  "cannot read \"" + *ca_file + "\" (give a PEM file readable by outpost)");
     } else {
       settings.ca_file = std::move(*ca_file);
     }

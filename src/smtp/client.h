@@ -66,6 +66,7 @@ struct SessionError {
   std::string step;  // "connect", "greeting", "ehlo", "starttls", "tls", "auth", "mail", ...
   Error error;       // temporary/permanent, code ("smtp.timeout", "smtp.reply", "tls.verify", …)
   std::optional<Reply> reply;
+  std::string transcript;  // from open() only: the dialogue up to the failure, for the attempt
 };
 
 struct Envelope {
@@ -84,6 +85,11 @@ struct RecipientReply {
 // Outcome of one transaction. If `session_error` is set, the session is unusable and the
 // transaction's outcome is unknown for recipients without a reply: a connection lost after
 // the final dot and before its reply is a temporary failure (retry; a duplicate beats a loss).
+// Exception: a transaction refused before anything was written (an address with CR or LF,
+// SMTPUTF8 needed but not offered) sets a permanent `session_error` and leaves the session
+// usable(): check usable() to decide whether to keep the session.
+// If DATA itself is refused (pipelined or not), `data_reply` holds that reply: it decides the
+// fate of the recipients that RCPT accepted.
 struct TransactionOutcome {
   std::optional<Reply> mail_reply;
   std::vector<RecipientReply> recipient_replies;  // one per recipient that got a reply

@@ -75,8 +75,9 @@ class HttpError(Exception):
 
 
 class OutpostProcess:
-    def __init__(self, data_dir=None, extra_env=None, extra_args=None):
-        assert BINARY, "set OUTPOST_BINARY to the outpost binary"
+    def __init__(self, data_dir=None, extra_env=None, extra_args=None, binary=None):
+        self.binary = binary or BINARY
+        assert self.binary, "set OUTPOST_BINARY to the outpost binary"
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="outpost-it-")
         self.port = free_port()
@@ -84,15 +85,15 @@ class OutpostProcess:
         self.env = dict(os.environ, OUTPOST_LOG_LEVEL="info", OUTPOST_HOSTNAME="outpost.test",
                         OUTPOST_DELIVERY_POLL_INTERVAL="1",
                         OUTPOST_DELIVERY_RETRY_SCHEDULE="2s,4s",
-                        OUTPOST_DELIVERY_TIMEOUTS_CONNECT="5",
-                        **(extra_env or {}))
+                        OUTPOST_DELIVERY_TIMEOUTS_CONNECT="5")
+        self.env.update(extra_env or {})
         self.extra_args = extra_args or []
         self.process = None
         self.log_path = os.path.join(self.data_dir, "server.log")
         self.key = None
 
     def cli(self, *args, input_text=None, check=True):
-        result = subprocess.run([BINARY, *args, "--data", self.data_dir], env=self.env,
+        result = subprocess.run([self.binary, *args, "--data", self.data_dir], env=self.env,
                                 input=input_text, capture_output=True, text=True, timeout=120)
         if check and result.returncode != 0:
             raise AssertionError(f"outpost {' '.join(args)} failed: {result.stderr}")
@@ -109,7 +110,7 @@ class OutpostProcess:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--data", self.data_dir, "--http", f"127.0.0.1:{self.port}",
+            [self.binary, "serve", "--data", self.data_dir, "--http", f"127.0.0.1:{self.port}",
              *self.extra_args], env=self.env, stdout=log, stderr=log)
         log.close()
         def healthy():
@@ -230,6 +231,8 @@ class RelayPeer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+        if self.process and self.process.stdout:
+            self.process.stdout.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -246,7 +249,7 @@ class SmtpSink:
         self.process = subprocess.Popen(
             [binary, "-u", "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
              *self.options, f"127.0.0.1:{self.port}", "256"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(self.port)
         return self
 

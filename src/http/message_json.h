@@ -1,0 +1,14 @@
+// How messages look in the API: list items, the detail view with recipients, attempts and
+// events. Times are RFC 3339 strings; absent times are null.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "store/store.h"
+
+namespace outpost::http {
+
+boost::json::object messageSummaryJson(const store::MessageSummary& summary);
+boost::json::object messageDetailJson(const store::MessageDetail& detail);
+
+}  // namespace outpost::http

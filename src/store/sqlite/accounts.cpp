@@ -1,0 +1,207 @@
+// Users, API keys and settings. E-mail addresses compare without case (the column's
+// collation); names and prefixes are unique, and taken ones are reported as "conflict".
+// Lookup arguments come from logins and API requests: they are only bound, never spliced.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "store/sqlite/queries.h"
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace outpost::store::sqlite {
+namespace {
+
+constexpr const char* kUserColumns = "SELECT id, email, role, password_hash, created_at FROM users";
+constexpr const char* kApiKeyColumns =
+    "SELECT id, name, user_id, scope, domains_json, prefix, secret_hash, created_at FROM api_keys";
+
+User readUser(const Query& row) {
+  User user;
+  user.id = row.int64(0);
+  user.email = row.text(1);
+  // An unknown role reads as the least privileged one.
+  user.role = parseRole(row.textView(2)).value_or(Role::kAuditor);
+  user.password_hash = row.text(3);
+  user.created_at = row.int64(4);
+  return user;
+}
+
+Result<std::optional<User>> findUser(Connection& connection, const std::string& sql,
+                                     const Bind& key) {
+  Query find(connection, sql);
+  std::visit([&](const auto& value) { find.bind(1, value); }, key);
+  auto row = find.step();
+  if (!row) return row.takeError();
+  if (!*row) return std::optional<User>();
+  return std::optional<User>(readUser(find));
+}
+
+std::string jsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string jsonArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += jsonString(items[i]);
+  }
+  return out + "]";
+}
+
+Result<std::optional<ApiKey>> findApiKey(Connection& connection, const char* column,
+                                         std::string_view value) {
+  ApiKey key;
+  {
+    Query find(connection, std::string(kApiKeyColumns) + " WHERE " + column + " = ?");
+    find.bind(1, value);
+    auto row = find.step();
+    if (!row) return row.takeError();
+    if (!*row) return std::optional<ApiKey>();
+    key.id = find.int64(0);
+    key.name = find.text(1);
+    key.user_id = find.int64(2);
+    key.scope = find.text(3);
+    key.prefix = find.text(5);
+    key.secret_hash = find.text(6);
+    key.created_at = find.int64(7);
+    Query domains(connection, "SELECT value FROM json_each(?) WHERE type = 'text'");
+    domains.bind(1, find.textView(4));
+    for (;;) {
+      auto domain = domains.step();
+      if (!domain) return domain.takeError();
+      if (!*domain) break;
+      key.domains.push_back(domains.text(0));
+    }
+  }
+  return std::optional<ApiKey>(std::move(key));
+}
+
+std::int64_t nowMillis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<User> SqliteStore::createUser(const User& user) {
+  User created = user;
+  auto done = writer_->run([&](Connection& connection) -> Result<void> {
+    Query insert(connection,
+                 "INSERT INTO users(email, role, password_hash, created_at) VALUES (?, ?, ?, ?)");
+    insert.bind(1, user.email)
+        .bind(2, toString(user.role))
+        .bind(3, user.password_hash)
+        .bind(4, user.created_at);
+    if (auto inserted = insert.run(); !inserted) {
+      Error error = inserted.takeError();
+      if (error.code == "conflict") error.message = "a user with e-mail " + user.email + " exists";
+      return error;
+    }
+    created.id = insert.lastInsertRowid();
+    return success();
+  });
+  if (!done) return done.takeError();
+  return created;
+}
+
+Result<std::optional<User>> SqliteStore::findUserByEmail(std::string_view email) {
+  return read([&](Connection& connection) {
+    return findUser(connection, std::string(kUserColumns) + " WHERE email = ?", std::string(email));
+  });
+}
+
+Result<std::optional<User>> SqliteStore::findUserById(std::int64_t id) {
+  return read([&](Connection& connection) {
+    return findUser(connection, std::string(kUserColumns) + " WHERE id = ?", id);
+  });
+}
+
+Result<std::optional<User>> SqliteStore::firstSuperAdmin() {
+  return read([&](Connection& connection) {
+    return findUser(connection, std::string(kUserColumns) + " WHERE role = ? ORDER BY id LIMIT 1",
+                    std::string(toString(Role::kSuperAdmin)));
+  });
+}
+
+Result<ApiKey> SqliteStore::createApiKey(const ApiKey& key) {
+  ApiKey created = key;
+  auto done = writer_->run([&](Connection& connection) -> Result<void> {
+    Query insert(connection,
+                 "INSERT INTO api_keys(name, user_id, scope, domains_json, prefix, secret_hash,"
+                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, key.name)
+        .bind(2, key.user_id)
+        .bind(3, key.scope)
+        .bind(4, jsonArray(key.domains))
+        .bind(5, key.prefix)
+        .bind(6, key.secret_hash)
+        .bind(7, key.created_at);
+    if (auto inserted = insert.run(); !inserted) {
+      Error error = inserted.takeError();
+      if (error.code == "conflict") {
+        error.message =
+            "an API key named " + key.name + " (or with its prefix) exists: " + error.message;
+      } else if (error.code == "invalid_request") {
+        error.message = "no user " + std::to_string(key.user_id) + ": " + error.message;
+      }
+      return error;
+    }
+    created.id = insert.lastInsertRowid();
+    return success();
+  });
+  if (!done) return done.takeError();
+  return created;
+}
+
+Result<std::optional<ApiKey>> SqliteStore::findApiKeyByPrefix(std::string_view prefix) {
+  return read([&](Connection& connection) { return findApiKey(connection, "prefix", prefix); });
+}
+
+Result<std::optional<ApiKey>> SqliteStore::findApiKeyByName(std::string_view name) {
+  return read([&](Connection& connection) { return findApiKey(connection, "name", name); });
+}
+
+Result<std::optional<std::string>> SqliteStore::getSetting(std::string_view key) {
+  return read([&](Connection& connection) -> Result<std::optional<std::string>> {
+    Query get(connection, "SELECT value FROM settings WHERE key = ?");
+    get.bind(1, key);
+    auto row = get.step();
+    if (!row) return row.takeError();
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(get.text(0));
+  });
+}
+
+Result<void> SqliteStore::putSetting(std::string_view key, std::string_view value) {
+  std::int64_t now = nowMillis();
+  return writer_->run([&](Connection& connection) -> Result<void> {
+    Query put(connection,
+              "INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?)"
+              " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+              " updated_at = excluded.updated_at");
+    put.bind(1, key).bind(2, value).bind(3, now);
+    return put.run();
+  });
+}
+
+}  // namespace outpost::store::sqlite

@@ -1,0 +1,81 @@
+// SqliteStore, the Store over SQLite (see sqlite_store.h), and the row helpers its source
+// files share. Internal to the store module.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "store/sqlite/connection.h"
+#include "store/sqlite/reader_pool.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/writer.h"
+#include "store/store.h"
+
+namespace outpost::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Writer> writer, std::unique_ptr<ReaderPool> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  Result<void> migrate() override;
+  Result<void> ping() override;
+
+  Result<InsertOutcome> insertMessage(const NewMessage& message) override;
+
+  Result<std::vector<DueRecipient>> claimDue(UnixMillis now, std::string_view lease_owner,
+                                             UnixMillis lease_until, int limit) override;
+  Result<std::string> loadRaw(std::string_view message_id) override;
+  Result<void> recordOutcomes(const std::vector<RecipientUpdate>& updates) override;
+  Result<void> releaseLeases(std::string_view lease_owner) override;
+
+  Result<ListPage> listMessages(const ListQuery& query) override;
+  Result<MessageDetail> getMessage(std::string_view id) override;
+  Result<std::string> transcript(std::string_view id, int number) override;
+  Result<int> retryMessage(std::string_view id, UnixMillis now) override;
+  Result<int> cancelMessage(std::string_view id, UnixMillis now) override;
+
+  Result<User> createUser(const User& user) override;
+  Result<std::optional<User>> findUserByEmail(std::string_view email) override;
+  Result<std::optional<User>> findUserById(std::int64_t id) override;
+  Result<std::optional<User>> firstSuperAdmin() override;
+  Result<ApiKey> createApiKey(const ApiKey& key) override;
+  Result<std::optional<ApiKey>> findApiKeyByPrefix(std::string_view prefix) override;
+  Result<std::optional<ApiKey>> findApiKeyByName(std::string_view name) override;
+  Result<std::optional<std::string>> getSetting(std::string_view key) override;
+  Result<void> putSetting(std::string_view key, std::string_view value) override;
+
+  SqliteStats stats() const { return {writer_->commits(), writer_->jobs()}; }
+
+ private:
+  // Runs `read(Connection&)` on a pooled read-only connection inside one read transaction,
+  // so that its queries see one consistent snapshot.
+  template <class Read>
+  auto read(Read&& read) -> decltype(read(std::declval<Connection&>())) {
+    auto lease = readers_->acquire();
+    if (auto begun = lease->exec("BEGIN"); !begun) return begun.takeError();
+    auto result = read(*lease);
+    (void)lease->exec("COMMIT");  // nothing to commit: ends the snapshot
+    return result;
+  }
+
+  // Declared in this order so that the readers close before the writer.
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<ReaderPool> readers_;
+};
+
+// --- helpers shared by the source files (summary.cpp) -------------------------------------
+
+// Reads a MessageSummary from the columns kSummaryColumns, starting at column `first`.
+MessageSummary readSummary(const Query& row, int first = 0);
+// Recomputes the message's summary columns from its recipients and attempts.
+Result<void> refreshSummary(Connection& connection, std::string_view message_id);
+Result<void> addEvent(Connection& connection, std::string_view message_id,
+                      std::string_view recipient, UnixMillis at, std::string_view type,
+                      std::string_view detail);
+Error notFound(std::string_view what);
+// Whether an attempt's reply (0 = none) was an error.
+inline bool isFailedReply(int code) { return code == 0 || code >= 400; }
+
+}  // namespace outpost::store::sqlite
