@@ -155,7 +155,8 @@ int queueRetry(const Config& config, const std::string& id) {
   SystemClock clock;
   auto count = folder->store->retryMessage(id, clock.now());
   if (!count) return fail(count.error().message);
-  if (*count == 0) return fail("nothing to retry: no recipient of " + id + " is deferred or failed");
+  if (*count == 0)
+    return fail("nothing to retry: no recipient of " + id + " is deferred or failed");
   std::cout << "retrying " << *count << " recipient(s) of " << id << "\n";
   return 0;
 }
@@ -183,7 +184,8 @@ int apikeyCreate(const Config& config, const ApiKeyOptions& options) {
   } else {
     auto found = store.findUserByEmail(options.user);
     if (!found) return fail(found.error().message);
-    if (!found->has_value()) return fail("no user " + options.user + " (create it with outpost user create)");
+    if (!found->has_value())
+      return fail("no user " + options.user + " (create it with outpost user create)");
     owner = **found;
   }
   const ApiKeyToken token = generateApiKey();
@@ -200,7 +202,8 @@ int apikeyCreate(const Config& config, const ApiKeyOptions& options) {
   key.created_at = SystemClock().now();
   auto created = store.createApiKey(key);
   if (!created) {
-    if (created.error().code == "conflict") return fail("an API key named " + options.name + " exists");
+    if (created.error().code == "conflict")
+      return fail("an API key named " + options.name + " exists");
     return fail(created.error().message);
   }
   std::cout << token.text() << "\n";

@@ -1,9 +1,10 @@
 // The commands that talk to a running server over its HTTP API: send and smtp test.
+#include <sodium.h>
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <sodium.h>
 #include <sstream>
 #include <thread>
 
@@ -36,7 +37,8 @@ boost::json::array strings(const std::vector<std::string>& values) {
 int failWithBody(const HttpResponse& response) {
   boost::system::error_code error;
   const auto body = boost::json::parse(response.body, error);
-  if (error || !body.is_object()) return fail("HTTP " + std::to_string(response.status) + ": " + response.body);
+  if (error || !body.is_object())
+    return fail("HTTP " + std::to_string(response.status) + ": " + response.body);
   const auto& object = body.as_object();
   std::string text = "HTTP " + std::to_string(response.status);
   if (const auto* message = object.if_contains("message"); message && message->is_string()) {
@@ -117,7 +119,8 @@ int smtpTest(const SmtpTestOptions& options) {
   if (error || !accepted.is_object()) return fail("unexpected answer: " + response->body);
   const std::string id = field(accepted.as_object(), "id");
   std::cout << "test message " << id << " queued for the relay; waiting for its answer\n";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.wait_seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.wait_seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     auto detail = httpRequest("GET", options.url + "/api/v1/messages/" + id, options.key);
     if (detail && detail->status == 200) {

@@ -12,8 +12,8 @@ Result<DataFolder> openDataFolder(const Config& config) {
   std::error_code error;
   std::filesystem::create_directories(config.data_dir, error);
   if (error) {
-    return Error::permanentFailure("data.folder", "cannot create the data folder " +
-                                                      config.data_dir + ": " + error.message());
+    return Error::permanentFailure(
+        "data.folder", "cannot create the data folder " + config.data_dir + ": " + error.message());
   }
   auto secrets = SecretBox::openDataDir(config.data_dir);
   if (!secrets) return secrets.takeError();
@@ -40,8 +40,8 @@ Result<store::User> ensureSuperAdmin(store::Store& store, const Config& config) 
   user.password_hash = std::move(*hashed);
   auto created = store.createUser(user);
   if (!created) return created.takeError();
-  std::cerr << "outpost: created the first super admin " << created->email
-            << " with password " << password << " (shown once)\n";
+  std::cerr << "outpost: created the first super admin " << created->email << " with password "
+            << password << " (shown once)\n";
   return created;
 }
 

@@ -38,8 +38,8 @@ Result<HttpResponse> httpRequest(const std::string& method, const std::string& u
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (code != CURLE_OK) {
-    return Error::temporaryFailure("http.connect", "cannot reach " + url + ": " +
-                                                       curl_easy_strerror(code));
+    return Error::temporaryFailure("http.connect",
+                                   "cannot reach " + url + ": " + curl_easy_strerror(code));
   }
   return response;
 }

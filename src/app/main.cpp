@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   queue_list->add_option("--status", queue_options.status,
                          "queued, deferred, processing, processed, failure, cancelled, unknown, "
                          "delivered or failed");
-  queue_list->add_option("--search,-q", queue_options.query, "search from, to, subject, Message-ID");
+  queue_list->add_option("--search,-q", queue_options.query,
+                         "search from, to, subject, Message-ID");
   queue_list->add_option("--limit", queue_options.limit, "at most this many (1-500)")
       ->check(CLI::Range(1, 500));
   queue_list->add_flag("--json", queue_options.json, "print JSON");
@@ -144,8 +145,8 @@ int main(int argc, char** argv) {
   auto* smtp = cli.add_subcommand("smtp", "check the SMTP relay settings");
   smtp->require_subcommand(1);
   addConfigFlags(*smtp, flags);
-  auto* smtp_validate =
-      smtp->add_subcommand("validate", "connect to the saved relay: TLS, EHLO, AUTH (opens --data)");
+  auto* smtp_validate = smtp->add_subcommand(
+      "validate", "connect to the saved relay: TLS, EHLO, AUTH (opens --data)");
   auto* smtp_test = smtp->add_subcommand(
       "test", "send a test message through the relay via a running server and wait for it");
   smtp_test->add_option("--url", smtp_test_options.url, "server URL")->envname("OUTPOST_URL");
@@ -165,13 +166,21 @@ int main(int argc, char** argv) {
   const auto config = buildConfig(flags);
   if (!config) return 2;
   outpost::setupLogging(serve->parsed() ? config->log_level : "warn");
-  if (serve->parsed()) exit_code = app::serve(*config);
-  else if (queue_list->parsed()) exit_code = app::queueList(*config, queue_options);
-  else if (queue_show->parsed()) exit_code = app::queueShow(*config, queue_options);
-  else if (queue_retry->parsed()) exit_code = app::queueRetry(*config, retry_id);
-  else if (queue_cancel->parsed()) exit_code = app::queueCancel(*config, cancel_id);
-  else if (apikey_create->parsed()) exit_code = app::apikeyCreate(*config, apikey_options);
-  else if (user_create->parsed()) exit_code = app::userCreate(*config, user_options);
-  else if (smtp_validate->parsed()) exit_code = app::smtpValidate(*config);
+  if (serve->parsed())
+    exit_code = app::serve(*config);
+  else if (queue_list->parsed())
+    exit_code = app::queueList(*config, queue_options);
+  else if (queue_show->parsed())
+    exit_code = app::queueShow(*config, queue_options);
+  else if (queue_retry->parsed())
+    exit_code = app::queueRetry(*config, retry_id);
+  else if (queue_cancel->parsed())
+    exit_code = app::queueCancel(*config, cancel_id);
+  else if (apikey_create->parsed())
+    exit_code = app::apikeyCreate(*config, apikey_options);
+  else if (user_create->parsed())
+    exit_code = app::userCreate(*config, user_options);
+  else if (smtp_validate->parsed())
+    exit_code = app::smtpValidate(*config);
   return exit_code;
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <thread>
 
 #include "app/commands.h"
@@ -41,9 +42,8 @@ int serve(const Config& config) {
                                 config, clock);
   intake::Intake intake(store, config, clock, [&scheduler] { scheduler.wake(); });
   http::Server server(http::Dependencies{config, clock, store, intake, relay_settings,
-                                         blocking.get_executor(), [&scheduler] {
-                                           scheduler.settingsChanged();
-                                         }});
+                                         blocking.get_executor(),
+                                         [&scheduler] { scheduler.settingsChanged(); }});
   auto port = server.start(io.get_executor(), config.http_listen);
   if (!port) {
     spdlog::critical("cannot listen on {}: {}", config.http_listen, port.error().message);
@@ -61,8 +61,21 @@ int serve(const Config& config) {
     scheduler.stop();
     // Transactions in flight get a grace period to finish; then everything stops, and what
     // was still leased returns to the queue below.
-    auto grace = std::make_shared<boost::asio::steady_timer>(io, std::chrono::seconds(15));
-    grace->async_wait([grace, &io](const boost::system::error_code&) { io.stop(); });
+    auto grace = std::make_shared<boost::asio::steady_timer>(io);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [grace, check, deadline, &io, &scheduler] {
+      if (scheduler.stopped() || std::chrono::steady_clock::now() >= deadline) {
+        io.stop();
+        *check = nullptr;  // breaks the cycle between the closure and itself
+        return;
+      }
+      grace->expires_after(std::chrono::milliseconds(50));
+      grace->async_wait([check](const boost::system::error_code&) {
+        if (*check) (*check)();
+      });
+    };
+    (*check)();
   });
 
   // Two I/O threads for two cores; store and CPU work run on the blocking pool.

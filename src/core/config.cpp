@@ -1,11 +1,11 @@
 #include "core/config.h"
 
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <functional>
 #include <map>
-#include <toml++/toml.h>
 
 namespace outpost {
 namespace {
@@ -89,7 +89,8 @@ const std::map<std::string, Setter>& settings() {
       {"hostname", stringSetter(&Config::hostname)},
       {"node_name", stringSetter(&Config::node_name)},
       {"log_level", stringSetter(&Config::log_level)},
-      {"max_message_size", sizeSetter([](Config& c) -> std::size_t& { return c.max_message_bytes; })},
+      {"max_message_size",
+       sizeSetter([](Config& c) -> std::size_t& { return c.max_message_bytes; })},
       {"max_recipients", sizeSetter([](Config& c) -> std::size_t& { return c.max_recipients; })},
       {"intake_threads", sizeSetter([](Config& c) -> std::size_t& { return c.intake_threads; })},
       {"delivery.retry_schedule",
@@ -100,13 +101,15 @@ const std::map<std::string, Setter>& settings() {
        durationSetter([](Config& c) -> std::chrono::seconds& { return c.delivery.max_lifetime; })},
       {"delivery.max_connections",
        sizeSetter([](Config& c) -> std::size_t& { return c.delivery.max_connections; })},
-      {"delivery.max_messages_per_connection",
-       sizeSetter([](Config& c) -> std::size_t& { return c.delivery.max_messages_per_connection; })},
-      {"delivery.idle_connection_timeout",
-       durationSetter(
-           [](Config& c) -> std::chrono::seconds& { return c.delivery.idle_connection_timeout; })},
-      {"delivery.lease_duration",
-       durationSetter([](Config& c) -> std::chrono::seconds& { return c.delivery.lease_duration; })},
+      {"delivery.max_messages_per_connection", sizeSetter([](Config& c) -> std::size_t& {
+         return c.delivery.max_messages_per_connection;
+       })},
+      {"delivery.idle_connection_timeout", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.delivery.idle_connection_timeout;
+       })},
+      {"delivery.lease_duration", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.delivery.lease_duration;
+       })},
       {"delivery.claim_batch",
        sizeSetter([](Config& c) -> std::size_t& { return c.delivery.claim_batch; })},
       {"delivery.poll_interval",
@@ -116,14 +119,21 @@ const std::map<std::string, Setter>& settings() {
          c.delivery.poll_interval = std::chrono::seconds(seconds);
          return true;
        }},
-#define OUTPOST_TIMEOUT(name)                                                               \
-  {"delivery.timeouts." #name, durationSetter([](Config& c) -> std::chrono::seconds& {      \
-     return c.delivery.timeouts.name;                                                        \
-   })}
-      OUTPOST_TIMEOUT(connect),    OUTPOST_TIMEOUT(greeting),   OUTPOST_TIMEOUT(ehlo),
-      OUTPOST_TIMEOUT(tls_handshake), OUTPOST_TIMEOUT(auth),    OUTPOST_TIMEOUT(mail),
-      OUTPOST_TIMEOUT(rcpt),       OUTPOST_TIMEOUT(data_init),  OUTPOST_TIMEOUT(data_block),
-      OUTPOST_TIMEOUT(data_term),  OUTPOST_TIMEOUT(rset),       OUTPOST_TIMEOUT(quit),
+#define OUTPOST_TIMEOUT(name)  \
+  {"delivery.timeouts." #name, \
+   durationSetter([](Config& c) -> std::chrono::seconds& { return c.delivery.timeouts.name; })}
+      OUTPOST_TIMEOUT(connect),
+      OUTPOST_TIMEOUT(greeting),
+      OUTPOST_TIMEOUT(ehlo),
+      OUTPOST_TIMEOUT(tls_handshake),
+      OUTPOST_TIMEOUT(auth),
+      OUTPOST_TIMEOUT(mail),
+      OUTPOST_TIMEOUT(rcpt),
+      OUTPOST_TIMEOUT(data_init),
+      OUTPOST_TIMEOUT(data_block),
+      OUTPOST_TIMEOUT(data_term),
+      OUTPOST_TIMEOUT(rset),
+      OUTPOST_TIMEOUT(quit),
 #undef OUTPOST_TIMEOUT
   };
   return table;
@@ -155,7 +165,8 @@ std::string nodeText(const toml::node& node) {
 Result<void> applyTable(const toml::table& table, const std::string& prefix, Config& config,
                         const std::string& path) {
   for (const auto& [key, node] : table) {
-    const std::string full = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    const std::string full =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     if (const auto* sub = node.as_table()) {
       if (auto result = applyTable(*sub, full, config, path); !result) return result;
       continue;
@@ -181,9 +192,9 @@ Result<void> loadConfigFile(const std::string& path, Config& config) {
     const toml::table table = toml::parse_file(path);
     return applyTable(table, "", config, path);
   } catch (const toml::parse_error& error) {
-    return Error::permanentFailure(
-        "config.parse", path + ":" + std::to_string(error.source().begin.line) + ": " +
-                            std::string(error.description()));
+    return Error::permanentFailure("config.parse", path + ":" +
+                                                       std::to_string(error.source().begin.line) +
+                                                       ": " + std::string(error.description()));
   }
 }
 
@@ -203,7 +214,8 @@ Result<void> applyEnvironment(Config& config) {
 Result<void> applySetting(const std::string& key, const std::string& value, Config& config) {
   const auto found = settings().find(key);
   if (found == settings().end()) {
-    return Error::permanentFailure("config.unknown_key", "unknown configuration key \"" + key + "\"");
+    return Error::permanentFailure("config.unknown_key",
+                                   "unknown configuration key \"" + key + "\"");
   }
   if (!found->second(config, value)) {
     return Error::permanentFailure("config.invalid_value",

@@ -16,7 +16,7 @@ namespace outpost {
 // RFC 5321 §4.5.3.2 client timeouts, one per SMTP phase, plus connect and TLS handshake.
 struct SmtpTimeouts {
   std::chrono::seconds connect{30};
-  std::chrono::seconds greeting{300};    // initial 220: 5 minutes
+  std::chrono::seconds greeting{300};  // initial 220: 5 minutes
   std::chrono::seconds ehlo{300};
   std::chrono::seconds tls_handshake{60};
   std::chrono::seconds auth{300};
@@ -36,7 +36,7 @@ struct DeliveryConfig {
       std::chrono::minutes(30), std::chrono::hours(1),   std::chrono::hours(2),
       std::chrono::hours(4)};
   std::chrono::seconds max_lifetime{std::chrono::hours(24 * 5)};
-  std::size_t max_connections = 8;               // to one relay, at once
+  std::size_t max_connections = 8;  // to one relay, at once
   std::size_t max_messages_per_connection = 100;
   std::chrono::seconds idle_connection_timeout{30};
   // Longer than the longest transaction (the sum of the phase timeouts), so a slow but live
@@ -50,8 +50,8 @@ struct DeliveryConfig {
 struct Config {
   std::string data_dir = "./outpost-data";
   std::string http_listen = "127.0.0.1:8025";
-  std::string hostname;  // EHLO name and Message-ID domain; the machine's name when empty
-  std::string node_name; // lease owner; the hostname when empty (must differ between nodes)
+  std::string hostname;   // EHLO name and Message-ID domain; the machine's name when empty
+  std::string node_name;  // lease owner; the hostname when empty (must differ between nodes)
   std::string log_level = "info";
   std::size_t max_message_bytes = limits::kDefaultMaxMessageBytes;
   std::size_t max_recipients = limits::kDefaultMaxRecipients;

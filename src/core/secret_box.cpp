@@ -23,8 +23,8 @@ Result<SecretBox> SecretBox::openDataDir(const std::string& data_dir) {
   std::error_code error;
   std::filesystem::create_directories(data_dir, error);
   if (error) {
-    return Error::permanentFailure("secret.io",
-                                   "cannot create data folder " + data_dir + ": " + error.message());
+    return Error::permanentFailure(
+        "secret.io", "cannot create data folder " + data_dir + ": " + error.message());
   }
   const std::string path = data_dir + "/master.key";
   std::string key(crypto_secretbox_KEYBYTES, '\0');
@@ -37,14 +37,15 @@ Result<SecretBox> SecretBox::openDataDir(const std::string& data_dir) {
     }
     return SecretBox(std::move(key));
   }
-  if (errno != ENOENT) return Error::permanentFailure("secret.io", systemError("cannot read " + path));
+  if (errno != ENOENT)
+    return Error::permanentFailure("secret.io", systemError("cannot read " + path));
   crypto_secretbox_keygen(reinterpret_cast<unsigned char*>(key.data()));
   // Written to a temporary name then renamed, so a crash never leaves half a key behind.
   const std::string temporary = path + ".tmp";
   fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Error::permanentFailure("secret.io", systemError("cannot create " + path));
-  const bool written = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-                       ::fsync(fd) == 0;
+  const bool written =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
     return Error::permanentFailure("secret.io", systemError("cannot write " + path));

@@ -51,8 +51,8 @@ store::RecipientUpdate finish(const store::DueRecipient& recipient, store::Attem
       update.delivery = store::DeliveryStatus::kFailed;
       break;
     case Verdict::kTemporary: {
-      const auto next = nextAttemptAt(*context.config, recipient.attempts + 1,
-                                      recipient.created_at, context.now);
+      const auto next =
+          nextAttemptAt(*context.config, recipient.attempts + 1, recipient.created_at, context.now);
       if (next) {
         update.processing = store::ProcessingStatus::kQueued;
         update.delivery = store::DeliveryStatus::kUnknown;
@@ -60,8 +60,10 @@ store::RecipientUpdate finish(const store::DueRecipient& recipient, store::Attem
       } else {
         update.processing = store::ProcessingStatus::kFailure;
         update.delivery = store::DeliveryStatus::kFailed;
-        record.description = "Retries exhausted: the message could not be delivered within its "
-                             "lifetime. Last error: " + record.description;
+        record.description =
+            "Retries exhausted: the message could not be delivered within its "
+            "lifetime. Last error: " +
+            record.description;
       }
       break;
     }

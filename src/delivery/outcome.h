@@ -32,8 +32,7 @@ std::vector<store::RecipientUpdate> classifyTransaction(
 // fixed setting delivers the queue, until the lifetime runs out.
 std::vector<store::RecipientUpdate> classifySessionFailure(
     const std::vector<store::DueRecipient>& recipients, const smtp::SessionError& failure,
-    const smtp::SessionInfo* session, const std::string& transcript,
-    const AttemptContext& context);
+    const smtp::SessionInfo* session, const std::string& transcript, const AttemptContext& context);
 
 // A recipient that fails before any session (no relay configured, message body missing).
 store::RecipientUpdate failWithoutSession(const store::DueRecipient& recipient,

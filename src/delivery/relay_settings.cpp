@@ -24,8 +24,8 @@ Result<std::optional<RelaySettings>> RelaySettingsRepository::load() {
   boost::system::error_code parse_error;
   const boost::json::value document = boost::json::parse(**stored, parse_error);
   if (parse_error || !document.is_object()) {
-    return Error::permanentFailure("settings.corrupt", "the saved SMTP settings do not parse: " +
-                                                           parse_error.message());
+    return Error::permanentFailure(
+        "settings.corrupt", "the saved SMTP settings do not parse: " + parse_error.message());
   }
   const auto& object = document.as_object();
   const auto text = [&](const char* key) -> std::string {
@@ -54,13 +54,11 @@ Result<std::optional<RelaySettings>> RelaySettingsRepository::load() {
 }
 
 Result<void> RelaySettingsRepository::save(const RelaySettings& settings) {
-  boost::json::object object{{"host", settings.host},
-                             {"port", settings.port},
-                             {"tls", settings.tls},
-                             {"verify_certificate", settings.verify_certificate},
-                             {"username", settings.username},
-                             {"helo_name", settings.helo_name},
-                             {"ca_file", settings.ca_file}};
+  boost::json::object object{
+      {"host", settings.host},         {"port", settings.port},
+      {"tls", settings.tls},           {"verify_certificate", settings.verify_certificate},
+      {"username", settings.username}, {"helo_name", settings.helo_name},
+      {"ca_file", settings.ca_file}};
   if (!settings.password.empty()) object["password_sealed"] = secrets_.seal(settings.password);
   return store_.putSetting("smtp", boost::json::serialize(object));
 }

@@ -20,9 +20,9 @@ struct RelaySettings {
   std::string tls = "starttls";
   bool verify_certificate = true;
   std::string username;
-  std::string password;  // plain text in memory only
-  std::string helo_name; // "" = the configured hostname
-  std::string ca_file;   // a private CA bundle to verify the relay with; "" = system store
+  std::string password;   // plain text in memory only
+  std::string helo_name;  // "" = the configured hostname
+  std::string ca_file;    // a private CA bundle to verify the relay with; "" = system store
 };
 
 // Checks and converts a TLS mode name; nullopt when unknown.

@@ -1,8 +1,9 @@
 #include "delivery/retry_policy.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <chrono>
-#include <sodium.h>
 
 namespace outpost::delivery {
 
@@ -10,9 +11,8 @@ std::optional<UnixMillis> nextAttemptAt(const DeliveryConfig& config, int failed
                                         UnixMillis created_at, UnixMillis now) {
   using std::chrono::milliseconds;
   if (config.retry_schedule.empty()) return std::nullopt;
-  const std::size_t step =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(failed_attempts, 1)) - 1,
-                            config.retry_schedule.size() - 1);
+  const std::size_t step = std::min<std::size_t>(
+      static_cast<std::size_t>(std::max(failed_attempts, 1)) - 1, config.retry_schedule.size() - 1);
   const UnixMillis wait =
       std::chrono::duration_cast<milliseconds>(config.retry_schedule[step]).count();
   // Up to 10% jitter, so a burst deferred together does not come back as one burst.

@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -68,11 +68,13 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   const Config& config;
   const Clock& clock;
 
-  asio::steady_timer wake_timer;  // the claim loop sleeps on it; wake() cancels it
+  asio::steady_timer wake_timer;                  // the claim loop sleeps on it; wake() cancels it
   std::vector<asio::steady_timer*> idle_workers;  // each idle worker sleeps on its own timer
   std::deque<Job> ready;
-  std::size_t workers = 0;
-  bool loop_running = false;
+  // Changed on the strand only; atomic because stopped() reads them from any thread.
+  std::atomic<std::size_t> workers{0};
+  std::atomic<std::size_t> pending_records{0};  // outcome commits running in the background
+  std::atomic<bool> loop_running{false};
   std::atomic<bool> stopping{false};
   std::atomic<bool> wake_pending{false};
   std::atomic<std::uint64_t> settings_generation{1};
@@ -106,6 +108,22 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       // is possible, a loss is not.
       spdlog::error("delivery: cannot record outcomes: {}", result.error().message);
     }
+  }
+
+  // Records a worker's outcomes without making it wait for the commit: the next transaction
+  // overlaps the fsync. The leases stay ours until the commit lands, so nothing is claimed twice.
+  asio::awaitable<void> recordOwned(std::shared_ptr<std::vector<store::RecipientUpdate>> updates) {
+    co_await record(*updates);
+  }
+
+  void recordInBackground(std::vector<store::RecipientUpdate>& updates) {
+    auto owned = std::make_shared<std::vector<store::RecipientUpdate>>(std::move(updates));
+    ++pending_records;
+    asio::co_spawn(strand, recordOwned(owned),
+                   [self = shared_from_this()](std::exception_ptr error) {
+                     --self->pending_records;
+                     logOnException("recording outcomes", error);
+                   });
   }
 
   asio::awaitable<void> refreshRelay() {
@@ -156,13 +174,13 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       wake_pending = false;
       bool more = false;
       // Claim only what the sessions can start soon, so leases do not age in the queue.
-      const std::size_t capacity = config.delivery.max_connections * 4;
+      const std::size_t capacity = config.delivery.max_connections * 16;
       if (ready.size() < capacity) {
         co_await refreshRelay();
         const UnixMillis now = clock.now();
-        const auto lease_until =
-            now + std::chrono::duration_cast<std::chrono::milliseconds>(
-                      config.delivery.lease_duration).count();
+        const auto lease_until = now + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           config.delivery.lease_duration)
+                                           .count();
         const int limit = static_cast<int>(config.delivery.claim_batch);
         auto call = [this, now, lease_until, limit] {
           return store.claimDue(now, config.node_name, lease_until, limit);
@@ -226,8 +244,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     while (!ready.empty()) {
       Job job = std::move(ready.front());
       ready.pop_front();
-      auto more = classifySessionFailure(job.recipients, failure, nullptr, transcript,
-                                         context(started_at));
+      auto more =
+          classifySessionFailure(job.recipients, failure, nullptr, transcript, context(started_at));
       std::move(more.begin(), more.end(), std::back_inserter(updates));
     }
     return updates;
@@ -290,8 +308,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
           }
           const std::string failed_transcript =
               "* " + failure.step + " failed: " + failure.error.message;
-          auto updates = classifySessionFailure(job.recipients, failure, nullptr,
-                                                failed_transcript, context(started_at));
+          auto updates = classifySessionFailure(job.recipients, failure, nullptr, failed_transcript,
+                                                context(started_at));
           auto waiting = deferWaiting(failure, failed_transcript, started_at);
           std::move(waiting.begin(), waiting.end(), std::back_inserter(updates));
           spdlog::warn("delivery: relay {}:{} unavailable at {}: {}", relay->host, relay->port,
@@ -333,10 +351,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       ++messages_on_session;
       ++transactions;
       transcript += session->takeTranscript();
-      auto updates =
-          classifyTransaction(job.recipients, session->info(), outcome, transcript,
-                              context(started_at));
-      co_await record(updates);
+      auto updates = classifyTransaction(job.recipients, session->info(), outcome, transcript,
+                                         context(started_at));
+      recordInBackground(updates);
       if (outcome.session_error || !session->usable()) {
         session.reset();
       } else if (auto reset = co_await session->reset(); !reset) {
@@ -350,9 +367,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   }
 };
 
-Scheduler::Scheduler(asio::any_io_executor io, asio::any_io_executor blocking,
-                     store::Store& store, RelaySettingsRepository& relay_settings,
-                     const Config& config, const Clock& clock)
+Scheduler::Scheduler(asio::any_io_executor io, asio::any_io_executor blocking, store::Store& store,
+                     RelaySettingsRepository& relay_settings, const Config& config,
+                     const Clock& clock)
     : impl_(std::make_shared<Impl>(std::move(io), std::move(blocking), store, relay_settings,
                                    config, clock)) {}
 
@@ -386,7 +403,8 @@ void Scheduler::stop() {
 }
 
 bool Scheduler::stopped() const {
-  return impl_->stopping && !impl_->loop_running && impl_->workers == 0;
+  return impl_->stopping && !impl_->loop_running && impl_->workers == 0 &&
+         impl_->pending_records == 0;
 }
 
 SchedulerStats Scheduler::stats() const {

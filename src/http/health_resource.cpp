@@ -2,9 +2,9 @@
 // and monitors call it) and no detail beyond the store's error text.
 #include <boost/json/object.hpp>
 
-#include "io/blocking.h"
 #include "http/json_errors.h"
 #include "http/router.h"
+#include "io/blocking.h"
 
 namespace outpost::http {
 

@@ -10,12 +10,12 @@
 
 #include "core/clock.h"
 #include "http/auth.h"
-#include "io/blocking.h"
 #include "http/json_errors.h"
 #include "http/message_json.h"
 #include "http/message_request.h"
 #include "http/request_json.h"
 #include "http/router.h"
+#include "io/blocking.h"
 
 namespace outpost::http {
 
@@ -31,7 +31,7 @@ struct Loaded {
 // The message with this id if the caller may see it; else the 404 (or store error) response.
 boost::asio::awaitable<Loaded> loadVisible(Context& context, const std::string& id) {
   auto result = co_await io::runBlocking(context.deps.blocking,
-                                     [&] { return context.deps.store.getMessage(id); });
+                                         [&] { return context.deps.store.getMessage(id); });
   if (!result) co_return Loaded{std::nullopt, responseForError(result.error())};
   if (!mayRead(*context.principal, *result)) co_return Loaded{std::nullopt, notFound()};
   co_return Loaded{std::move(*result), {}};
@@ -118,8 +118,8 @@ boost::asio::awaitable<Response> getRawMessage(Context& context) {
   const std::string& id = context.request.params.at(0);
   auto loaded = co_await loadVisible(context, id);
   if (!loaded.detail) co_return loaded.error;
-  auto raw =
-      co_await io::runBlocking(context.deps.blocking, [&] { return context.deps.store.loadRaw(id); });
+  auto raw = co_await io::runBlocking(context.deps.blocking,
+                                      [&] { return context.deps.store.loadRaw(id); });
   if (!raw) co_return responseForError(raw.error());
   Response response;
   response.content_type = "message/rfc822";
@@ -138,8 +138,8 @@ boost::asio::awaitable<Response> getTranscript(Context& context) {
   }
   auto loaded = co_await loadVisible(context, id);
   if (!loaded.detail) co_return loaded.error;
-  auto transcript = co_await io::runBlocking(context.deps.blocking,
-                                         [&] { return context.deps.store.transcript(id, number); });
+  auto transcript = co_await io::runBlocking(
+      context.deps.blocking, [&] { return context.deps.store.transcript(id, number); });
   if (!transcript) co_return responseForError(transcript.error());
   Response response;
   response.content_type = "text/plain; charset=utf-8";
@@ -253,7 +253,7 @@ boost::asio::awaitable<Response> listMessages(Context& context, std::optional<st
   query->server = std::move(server);
   restrictQuery(*context.principal, *query);
   auto page = co_await io::runBlocking(context.deps.blocking,
-                                   [&] { return context.deps.store.listMessages(*query); });
+                                       [&] { return context.deps.store.listMessages(*query); });
   if (!page) {
     // The cursor is opaque and client-supplied: a store that cannot read it says so.
     co_return responseForError(page.error());

@@ -31,9 +31,9 @@
 
 #include "http/api.h"
 #include "http/auth.h"
-#include "io/blocking.h"
 #include "http/json_errors.h"
 #include "http/router.h"
+#include "io/blocking.h"
 
 namespace outpost::http {
 

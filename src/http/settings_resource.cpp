@@ -1,17 +1,16 @@
 // /api/v1/settings/smtp: the default relay (read, save, validate, send a test). Super admins
 // only. The password is write-only: it is sealed by the repository and never answered.
 // Request bodies are untrusted (settings_request.h checks them).
+#include <algorithm>
 #include <boost/json/object.hpp>
 
-#include <algorithm>
-
 #include "http/auth.h"
-#include "io/blocking.h"
 #include "http/json_errors.h"
 #include "http/messages_resource.h"
 #include "http/request_json.h"
 #include "http/router.h"
 #include "http/settings_request.h"
+#include "io/blocking.h"
 #include "mime/address.h"
 #include "smtp/relay_validator.h"
 
@@ -28,7 +27,7 @@ Response notConfigured() {
 boost::asio::awaitable<Result<std::optional<delivery::RelaySettings>>> loadSettings(
     Context& context) {
   co_return co_await io::runBlocking(context.deps.blocking,
-                                 [&] { return context.deps.relay_settings.load(); });
+                                     [&] { return context.deps.relay_settings.load(); });
 }
 
 bool isBlank(std::string_view text) {
@@ -51,8 +50,8 @@ boost::asio::awaitable<Response> putSmtpSettings(Context& context) {
   std::vector<mime::FieldError> errors;
   auto settings = parseRelaySettings(*body, *saved, errors);
   if (!settings) co_return invalidRequest(errors);
-  auto stored = co_await io::runBlocking(context.deps.blocking,
-                                     [&] { return context.deps.relay_settings.save(*settings); });
+  auto stored = co_await io::runBlocking(
+      context.deps.blocking, [&] { return context.deps.relay_settings.save(*settings); });
   if (!stored) co_return responseForError(stored.error());
   if (context.deps.wake_delivery) context.deps.wake_delivery();
   co_return jsonResponse(200, relaySettingsJson(settings));
@@ -113,8 +112,8 @@ boost::asio::awaitable<Response> validateSmtpSettings(Context& context) {
   }
   // A person waits for this answer: no phase may take the 5 minutes RFC 5321 allows delivery.
   SmtpTimeouts timeouts = context.deps.config.delivery.timeouts;
-  for (auto* phase : {&timeouts.connect, &timeouts.greeting, &timeouts.ehlo, &timeouts.tls_handshake,
-                      &timeouts.auth, &timeouts.quit}) {
+  for (auto* phase : {&timeouts.connect, &timeouts.greeting, &timeouts.ehlo,
+                      &timeouts.tls_handshake, &timeouts.auth, &timeouts.quit}) {
     *phase = std::min(*phase, std::chrono::seconds(20));
   }
   smtp::ClientOptions options =

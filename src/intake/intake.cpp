@@ -49,8 +49,8 @@ std::string renderResponse(const std::string& id, const std::string& message_id,
   for (const auto& recipient : recipients) {
     list.push_back(boost::json::object{{"address", recipient.address}});
   }
-  return boost::json::serialize(boost::json::object{
-      {"id", id}, {"message_id", message_id}, {"recipients", std::move(list)}});
+  return boost::json::serialize(
+      boost::json::object{{"id", id}, {"message_id", message_id}, {"recipients", std::move(list)}});
 }
 
 }  // namespace
@@ -63,9 +63,8 @@ Result<Accepted> Intake::submit(mime::ComposeRequest request, const Submitter& s
                                 const SubmissionOptions& options,
                                 std::vector<mime::FieldError>& errors) {
   if (!domainAllowed(submitter, request.from.address)) {
-    return Error::permanentFailure("domain_not_allowed",
-                                   "this API key may not send from " +
-                                       domainOf(request.from.address));
+    return Error::permanentFailure(
+        "domain_not_allowed", "this API key may not send from " + domainOf(request.from.address));
   }
   store::NewMessage message;
   // Each address once: a person listed in both To and Cc gets one copy, as Postfix does.
@@ -95,10 +94,10 @@ Result<Accepted> Intake::submit(mime::ComposeRequest request, const Submitter& s
   auto composed = mime::compose(request, errors);
   if (!composed) return composed.takeError();
   if (composed->raw.size() > config_.max_message_bytes) {
-    return Error::permanentFailure(
-        "too_large", "the message is " + std::to_string(composed->raw.size()) +
-                         " bytes; the limit (max_message_size) is " +
-                         std::to_string(config_.max_message_bytes));
+    return Error::permanentFailure("too_large", "the message is " +
+                                                    std::to_string(composed->raw.size()) +
+                                                    " bytes; the limit (max_message_size) is " +
+                                                    std::to_string(config_.max_message_bytes));
   }
   message.id = newMessageId(now);
   message.message_id = std::move(composed->message_id);
@@ -124,8 +123,8 @@ Result<Accepted> Intake::submitRaw(const std::string& mail_from,
   std::set<std::string> seen;
   for (std::size_t i = 0; i < rcpt_to.size(); ++i) {
     if (!mime::isValidSmtpAddress(rcpt_to[i])) {
-      errors.push_back({"rcpt_to[" + std::to_string(i) + "]",
-                        "\"" + rcpt_to[i] + "\" is not a valid address"});
+      errors.push_back(
+          {"rcpt_to[" + std::to_string(i) + "]", "\"" + rcpt_to[i] + "\" is not a valid address"});
     } else if (seen.insert(lowercase(rcpt_to[i])).second) {
       message.recipients.push_back({rcpt_to[i], "envelope"});
     }
@@ -144,10 +143,10 @@ Result<Accepted> Intake::submitRaw(const std::string& mail_from,
                                    "this API key may not send from " + domainOf(mail_from));
   }
   if (message_text.size() > config_.max_message_bytes) {
-    return Error::permanentFailure(
-        "too_large", "the message is " + std::to_string(message_text.size()) +
-                         " bytes; the limit (max_message_size) is " +
-                         std::to_string(config_.max_message_bytes));
+    return Error::permanentFailure("too_large", "the message is " +
+                                                    std::to_string(message_text.size()) +
+                                                    " bytes; the limit (max_message_size) is " +
+                                                    std::to_string(config_.max_message_bytes));
   }
   const UnixMillis now = clock_.now();
   auto prepared = mime::prepareRaw(message_text, config_.hostname, now);

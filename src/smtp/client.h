@@ -36,9 +36,9 @@ struct ClientOptions {
   std::string host;
   int port = 25;
   TlsMode tls = TlsMode::kStartTlsRequired;
-  bool verify_certificate = true;      // verify chain and host name
-  std::string ca_file;                 // extra CA bundle (tests); "" = system store
-  std::string helo_name = "localhost"; // our EHLO name
+  bool verify_certificate = true;       // verify chain and host name
+  std::string ca_file;                  // extra CA bundle (tests); "" = system store
+  std::string helo_name = "localhost";  // our EHLO name
   std::optional<Credentials> credentials;
   SmtpTimeouts timeouts;
 };
@@ -74,7 +74,7 @@ struct Envelope {
   std::vector<std::string> recipients;  // forward-paths without brackets
   bool smtputf8 = false;
   bool eight_bit = false;
-  std::size_t size_hint = 0;            // for SIZE=
+  std::size_t size_hint = 0;  // for SIZE=
 };
 
 struct RecipientReply {
@@ -114,7 +114,7 @@ class ClientSession {
   // MAIL, RCPT… (pipelined when offered), DATA, the body (dot-stuffed), final dot.
   // `message` is CRLF-normalized.
   virtual boost::asio::awaitable<TransactionOutcome> send(const Envelope& envelope,
-                                                         std::string_view message) = 0;
+                                                          std::string_view message) = 0;
   // RSET between transactions; marks the session unusable on failure.
   virtual boost::asio::awaitable<Result<void>> reset() = 0;
   virtual boost::asio::awaitable<void> quit() = 0;

@@ -19,7 +19,8 @@ struct ValidationStep {
 
 struct ValidationReport {
   bool ok = false;
-  std::string verdict;  // "The relay accepted the connection, TLS and the credentials." / the problem
+  std::string
+      verdict;  // "The relay accepted the connection, TLS and the credentials." / the problem
   std::vector<ValidationStep> steps;
   std::string transcript;
   SessionInfo info;

@@ -10,8 +10,8 @@
 namespace outpost::smtp {
 
 struct Reply {
-  int code = 0;               // 3 digits, 200..599
-  std::string enhanced_code;  // "2.0.0" when the server sent one (RFC 2034), else ""
+  int code = 0;                    // 3 digits, 200..599
+  std::string enhanced_code;       // "2.0.0" when the server sent one (RFC 2034), else ""
   std::vector<std::string> lines;  // text of each line, without code, separator or enhanced code
 
   bool positive() const { return code >= 200 && code < 400; }
@@ -29,7 +29,7 @@ class ReplyParser {
  public:
   enum class Status { kNeedMore, kComplete, kMalformed };
   Status feed(std::string_view line);
-  Reply take();                  // after kComplete
+  Reply take();                                            // after kComplete
   const std::string& problem() const { return problem_; }  // after kMalformed
 
  private:

@@ -6,28 +6,36 @@ namespace outpost::store {
 
 std::string_view toString(ProcessingStatus status) {
   switch (status) {
-    case ProcessingStatus::kQueued: return "queued";
-    case ProcessingStatus::kProcessing: return "processing";
-    case ProcessingStatus::kProcessed: return "processed";
-    case ProcessingStatus::kFailure: return "failure";
-    case ProcessingStatus::kCancelled: return "cancelled";
+    case ProcessingStatus::kQueued:
+      return "queued";
+    case ProcessingStatus::kProcessing:
+      return "processing";
+    case ProcessingStatus::kProcessed:
+      return "processed";
+    case ProcessingStatus::kFailure:
+      return "failure";
+    case ProcessingStatus::kCancelled:
+      return "cancelled";
   }
   return "queued";
 }
 
 std::string_view toString(DeliveryStatus status) {
   switch (status) {
-    case DeliveryStatus::kUnknown: return "unknown";
-    case DeliveryStatus::kDelivered: return "delivered";
-    case DeliveryStatus::kFailed: return "failed";
+    case DeliveryStatus::kUnknown:
+      return "unknown";
+    case DeliveryStatus::kDelivered:
+      return "delivered";
+    case DeliveryStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }
 
 std::optional<ProcessingStatus> parseProcessingStatus(std::string_view text) {
-  for (auto status : {ProcessingStatus::kQueued, ProcessingStatus::kProcessing,
-                      ProcessingStatus::kProcessed, ProcessingStatus::kFailure,
-                      ProcessingStatus::kCancelled}) {
+  for (auto status :
+       {ProcessingStatus::kQueued, ProcessingStatus::kProcessing, ProcessingStatus::kProcessed,
+        ProcessingStatus::kFailure, ProcessingStatus::kCancelled}) {
     if (toString(status) == text) return status;
   }
   return std::nullopt;

@@ -28,23 +28,23 @@ struct Idempotency {
 };
 
 struct NewMessage {
-  std::string id;          // outpost id (core/ids.h newMessageId)
-  std::string message_id;  // Message-ID header value, with angle brackets
-  std::string mail_from;   // reverse-path; empty for the null reverse-path <>
-  std::string from_header; // decoded From for listing: "Name <addr>" or "addr"
-  std::string subject;     // decoded Subject
+  std::string id;           // outpost id (core/ids.h newMessageId)
+  std::string message_id;   // Message-ID header value, with angle brackets
+  std::string mail_from;    // reverse-path; empty for the null reverse-path <>
+  std::string from_header;  // decoded From for listing: "Name <addr>" or "addr"
+  std::string subject;      // decoded Subject
   std::vector<NewRecipient> recipients;
-  std::string raw;         // the RFC 5322 message with CRLF line endings, as it will be sent
+  std::string raw;  // the RFC 5322 message with CRLF line endings, as it will be sent
   bool needs_smtputf8 = false;
   bool eight_bit = false;  // body has 8-bit octets: needs 8BITMIME
   std::int64_t owner_user_id = 0;
-  std::string api_key_name;     // who submitted it
+  std::string api_key_name;  // who submitted it
   std::string tags_json = "[]";
   std::string metadata_json = "{}";
-  std::string route;            // "" = the default route at delivery time; "relay", "sandbox"
+  std::string route;  // "" = the default route at delivery time; "relay", "sandbox"
   UnixMillis created_at = 0;
   std::optional<Idempotency> idempotency;
-  std::string response_json;    // the 201 body, returned again for a repeated Idempotency-Key
+  std::string response_json;  // the 201 body, returned again for a repeated Idempotency-Key
 };
 
 struct InsertOutcome {
@@ -63,34 +63,35 @@ struct DueRecipient {
   bool needs_smtputf8 = false;
   bool eight_bit = false;
   std::int64_t size_bytes = 0;
-  int attempts = 0;          // attempts made before this one
-  UnixMillis created_at = 0; // of the message: the retry lifetime counts from here
+  int attempts = 0;           // attempts made before this one
+  UnixMillis created_at = 0;  // of the message: the retry lifetime counts from here
 };
 
 struct AttemptRecord {
-  int number = 0;            // 1-based within the message; assigned by the store on insert
+  int number = 0;  // 1-based within the message; assigned by the store on insert
   std::int64_t recipient_id = 0;
-  std::string recipient;     // address; filled on read
+  std::string recipient;  // address; filled on read
   UnixMillis at = 0;
   std::int64_t duration_ms = 0;
-  std::string node;          // which outpost node made the attempt
-  std::string server;        // host name, relay name or "sandbox"
+  std::string node;    // which outpost node made the attempt
+  std::string server;  // host name, relay name or "sandbox"
   int port = 0;
   std::string ip;
-  std::string tls_version;   // "" when the session was in plain text
+  std::string tls_version;  // "" when the session was in plain text
   std::string tls_cipher;
-  int code = 0;              // SMTP reply code; 0 when there was no reply (connection error)
-  std::string enhanced_code; // RFC 3463 "5.1.1", or ""
-  std::string text;          // reply text or the connection/TLS error
+  int code = 0;               // SMTP reply code; 0 when there was no reply (connection error)
+  std::string enhanced_code;  // RFC 3463 "5.1.1", or ""
+  std::string text;           // reply text or the connection/TLS error
   std::string remote_queue_id;
-  std::string transcript;    // commands and replies, body left out, secrets redacted
-  std::string description;   // what it means, in plain language
-  std::string hint;          // what to do about it
+  std::string transcript;   // commands and replies, body left out, secrets redacted
+  std::string description;  // what it means, in plain language
+  std::string hint;         // what to do about it
 };
 
 struct RecipientUpdate {
   AttemptRecord attempt;
-  ProcessingStatus processing = ProcessingStatus::kQueued;  // processed | failure | queued (deferred)
+  ProcessingStatus processing =
+      ProcessingStatus::kQueued;  // processed | failure | queued (deferred)
   DeliveryStatus delivery = DeliveryStatus::kUnknown;
   std::optional<UnixMillis> next_attempt_at;  // when deferred
   std::string lease_owner;  // the update applies only while this node still holds the lease
@@ -105,9 +106,9 @@ struct ListQuery {
   std::string text;  // full-text search on from, to, subject and Message-ID
   std::optional<UnixMillis> since;
   std::optional<UnixMillis> until;
-  std::optional<std::string> server;  // only messages with an attempt at this server
-  int limit = 50;                     // 1..500
-  std::string cursor;                 // opaque; from a previous page's next_cursor
+  std::optional<std::string> server;          // only messages with an attempt at this server
+  int limit = 50;                             // 1..500
+  std::string cursor;                         // opaque; from a previous page's next_cursor
   std::optional<std::int64_t> owner_user_id;  // set for users who see only their own
   std::optional<std::string> api_key_name;    // set for send-scoped keys
 };
@@ -122,7 +123,7 @@ struct MessageSummary {
   std::string subject;
   ProcessingStatus processing = ProcessingStatus::kQueued;
   DeliveryStatus delivery = DeliveryStatus::kUnknown;
-  std::string server;  // the last server that took it (2xx), or the last one tried
+  std::string server;        // the last server that took it (2xx), or the last one tried
   bool has_warning = false;  // some attempt had an error
   int attempts = 0;
   std::optional<UnixMillis> next_attempt_at;  // earliest among queued recipients
@@ -179,11 +180,11 @@ struct User {
 
 struct ApiKey {
   std::int64_t id = 0;
-  std::string name;    // unique; also the SMTP AUTH user name
+  std::string name;  // unique; also the SMTP AUTH user name
   std::int64_t user_id = 0;
-  std::string scope;   // "send" | "full"
+  std::string scope;                 // "send" | "full"
   std::vector<std::string> domains;  // sender domains it may use; empty = any
-  std::string prefix;  // public part of the key, used to find it
+  std::string prefix;                // public part of the key, used to find it
   std::string secret_hash;
   UnixMillis created_at = 0;
 };

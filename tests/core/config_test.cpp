@@ -10,9 +10,10 @@ namespace outpost {
 namespace {
 
 std::string writeFile(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("outpost-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                     std::to_string(std::rand()) + ".toml");
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("outpost-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+       std::to_string(std::rand()) + ".toml");
   std::ofstream(path) << text;
   return path.string();
 }

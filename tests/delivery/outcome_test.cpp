@@ -109,9 +109,9 @@ TEST_F(OutcomeTest, PermanentMailFromRejectionFailsEveryRecipient) {
 }
 
 TEST_F(OutcomeTest, SessionFailuresAreDeferredEvenWhenPermanent) {
-  const smtp::SessionError failure{
-      "auth", Error::permanentFailure("smtp.auth", "authentication failed"),
-      reply(535, "5.7.8", "Authentication credentials invalid")};
+  const smtp::SessionError failure{"auth",
+                                   Error::permanentFailure("smtp.auth", "authentication failed"),
+                                   reply(535, "5.7.8", "Authentication credentials invalid")};
   const auto updates = classifySessionFailure(recipients_, failure, nullptr, "", context_);
   for (const auto& update : updates) {
     EXPECT_EQ(update.processing, ProcessingStatus::kQueued);

@@ -2,9 +2,9 @@
 // each checked by reading the output back with GMime's parser.
 #include "mime/compose.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -291,8 +291,7 @@ TEST(Compose, CcAndReplyToAreWrittenButBccIsNot) {
 TEST(Compose, MessageIdIsRandomAtTheConfiguredDomain) {
   const auto first = composeOk(baseRequest());
   const auto second = composeOk(baseRequest());
-  const std::regex pattern("<[0-9a-z]{20,}@mail\\.example\\.com>");
-  EXPECT_TRUE(std::regex_match(first.message_id, pattern)) << first.message_id;
+  EXPECT_THAT(first.message_id, ::testing::MatchesRegex("<[0-9a-z]{20,}@mail\\.example\\.com>"));
   EXPECT_NE(first.message_id, second.message_id);
   EXPECT_NE(first.raw.find("\r\nMessage-ID: " + first.message_id + "\r\n"), std::string::npos);
   ParsedMessage parsed(first.raw);

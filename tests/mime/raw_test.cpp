@@ -1,9 +1,9 @@
 // prepareRaw() and normalizeLineEndings(): raw submissions are normalized to CRLF, checked
 // (header block, From, 998-octet lines) and given Message-ID and Date only when missing.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -55,9 +55,8 @@ TEST(NormalizeLineEndings, TurnsBareCrAndLfIntoCrlf) {
 TEST(PrepareRaw, AddsMessageIdAndDateWhenMissing) {
   const std::string message = fixture("minimal_crlf.eml");
   const auto prepared = prepareOk(message);
-  EXPECT_TRUE(
-      std::regex_match(prepared.message_id, std::regex("<[0-9a-z]{20,}@mail\\.example\\.com>")))
-      << prepared.message_id;
+  EXPECT_THAT(prepared.message_id,
+              ::testing::MatchesRegex("<[0-9a-z]{20,}@mail\\.example\\.com>"));
   EXPECT_EQ(prepared.raw, "Message-ID: " + prepared.message_id +
                               "\r\nDate: Sun, 29 Nov 2026 08:30:41 +0000\r\n" + message);
   ParsedMessage parsed(prepared.raw);
