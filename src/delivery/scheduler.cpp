@@ -75,6 +75,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   std::atomic<std::size_t> workers{0};
   std::atomic<std::size_t> pending_records{0};  // outcome commits running in the background
   std::atomic<bool> loop_running{false};
+  bool last_claim_full = false;  // more is due than the last claim took
   std::atomic<bool> stopping{false};
   std::atomic<bool> wake_pending{false};
   std::atomic<std::uint64_t> settings_generation{1};
@@ -191,6 +192,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         } else if (!due->empty()) {
           claimed += due->size();
           more = due->size() == static_cast<std::size_t>(limit);
+          last_claim_full = more;
           co_await dispatch(*due);
         }
       }
@@ -276,6 +278,11 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       }
       Job job = std::move(ready.front());
       ready.pop_front();
+      // Refill before the workers run dry, rather than at the next poll.
+      if (last_claim_full && ready.size() < config.delivery.max_connections * 4) {
+        last_claim_full = false;
+        wake_timer.cancel();
+      }
       co_await refreshRelay();
       const UnixMillis started_at = clock.now();
       if (!relay) {
@@ -306,8 +313,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
             failure.step = "connect";
             failure.error = opened.error();
           }
+          // The dialogue up to the failure (e.g. the AUTH reply) when there was one.
           const std::string failed_transcript =
-              "* " + failure.step + " failed: " + failure.error.message;
+              failure.transcript + "* " + failure.step + " failed: " + failure.error.message;
           auto updates = classifySessionFailure(job.recipients, failure, nullptr, failed_transcript,
                                                 context(started_at));
           auto waiting = deferWaiting(failure, failed_transcript, started_at);

@@ -420,6 +420,10 @@ asio::awaitable<StepResult> SmtpClientSession::connect() {
     co_return SessionError{"connect", Error::temporaryFailure(code, message), std::nullopt};
   }
   info_.ip = endpoint.address().to_string();
+  // SMTP is request/response with small writes (pipelined commands, then the body): Nagle's
+  // algorithm would hold a segment back until the peer's delayed ACK, ~40 ms per message.
+  boost::system::error_code ignored;
+  stream_.next_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
   note("* ", "Connected to " + info_.ip + ":" + std::to_string(endpoint.port()));
   co_return std::nullopt;
 }

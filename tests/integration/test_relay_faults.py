@@ -132,6 +132,19 @@ class RelayFaults(unittest.TestCase):
         self.assertEqual(attempt["code"], 0)
         self.assertIn("certificate", (attempt["text"] + attempt["description"]).lower())
 
+    def test_rejected_credentials_are_deferred_with_the_auth_dialogue(self):
+        detail = self.first_attempt("--auth", "relayuser:right-password",
+                                    relay={"username": "relayuser", "password": "wrong-password"})
+        self.assertDeferred(detail)
+        attempt = detail["attempts"][0]
+        self.assertEqual(attempt["code"], 535)
+        self.assertIn("auth", attempt["text"])
+        status, transcript = self.outpost.request(
+            "GET", f"/api/v1/messages/{detail['id']}/attempts/1/transcript")
+        self.assertIn("AUTH PLAIN ****", transcript)
+        self.assertIn("535", transcript)
+        self.assertNotIn("wrong-password", transcript)
+
     def test_relay_that_refuses_connections_is_deferred(self):
         port = free_port()
         self.use_relay(port)
