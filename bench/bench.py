@@ -1,9 +1,10 @@
 """outpost benchmarks, each reported with the rate of a peer measured in the same run.
 
 intake:   POST /api/v1/messages with wrk (16 connections, 10 s), durable (201 after commit).
-          peer: the same rows committed one transaction (one fsync) per message with SQLite
-          WAL + synchronous=FULL on the same disk, the rate a server without grouped commits
-          could reach at best.
+          peers: (1) a private Postfix instance's SMTP intake (smtpd + cleanup, queue file
+          fsync'd before the 250) fed by smtp-source with 16 sessions, messages of the same size;
+          (2) bare SQLite, one transaction (one fsync) per 1.4 KB row, WAL + synchronous=FULL on
+          the same disk: what a store without grouped commits could reach at best.
 delivery: 3000 queued messages drained into Postfix's smtp-sink through the relay route.
           peer: Postfix's smtp-source sending the same number and size of messages to the
           same smtp-sink with as many sessions as outpost's max_connections.
@@ -54,6 +55,62 @@ def naive_commit_rate(folder, seconds=5.0):
     return count / seconds
 
 
+POSTFIX_MAIN_CF = """compatibility_level = 3.6
+queue_directory = {folder}/queue
+data_directory = {folder}/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = bench.test
+mydestination =
+mynetworks = 127.0.0.0/8
+relayhost =
+default_transport = discard
+alias_maps =
+local_recipient_maps =
+smtpd_recipient_restrictions = permit_mynetworks, reject
+maillog_file = {folder}/maillog
+maillog_file_prefixes = {folder}
+"""
+
+
+def postfix_intake_rate(count, size, sessions=16):
+    """Postfix's durable SMTP intake, as a private instance (needs root, as Postfix does)."""
+    if os.geteuid() != 0:
+        return None
+    folder = tempfile.mkdtemp(prefix="outpost-postfix-")
+    os.chmod(folder, 0o755)
+    port = harness.free_port()
+    try:
+        for sub in ("etc", "queue", "data"):
+            os.mkdir(os.path.join(folder, sub))
+        shutil.chown(os.path.join(folder, "data"), "postfix")
+        with open(os.path.join(folder, "etc", "main.cf"), "w") as main_cf:
+            main_cf.write(POSTFIX_MAIN_CF.format(folder=folder))
+        with open("/etc/postfix/master.cf") as source:
+            master = re.sub(r"^smtp\s+inet\s+n\s+-\s+y\s+-\s+-\s+smtpd",
+                            f"127.0.0.1:{port} inet n - n - - smtpd", source.read(), flags=re.M)
+        with open(os.path.join(folder, "etc", "master.cf"), "w") as master_cf:
+            master_cf.write(master)
+        subprocess.run(["postfix", "-c", os.path.join(folder, "etc"), "start"], check=True,
+                       capture_output=True, timeout=60)
+        harness.wait_listening(port)
+        started = time.monotonic()
+        subprocess.run(["smtp-source", "-s", str(sessions), "-m", str(count), "-l", str(size),
+                        "-f", "bench@example.com", "-t", "r@example.org", f"127.0.0.1:{port}"],
+                       check=True, capture_output=True, timeout=600)
+        return count / (time.monotonic() - started)
+    finally:
+        subprocess.run(["postfix", "-c", os.path.join(folder, "etc"), "stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def bench_intake(binary, seconds):
     outpost = harness.OutpostProcess(extra_env={"OUTPOST_LOG_LEVEL": "warn"}, binary=binary)
     outpost.start()
@@ -63,10 +120,14 @@ def bench_intake(binary, seconds):
         naive = naive_commit_rate(outpost.data_dir)
     finally:
         outpost.cleanup()
+    postfix = postfix_intake_rate(3000, 1434)
     print(f"intake:   {rate:8.0f} messages/s durable via the HTTP API ({created} in {seconds} s; "
           f"{summary})")
-    print(f"          {naive:8.0f} messages/s peer: one SQLite commit (fsync) per message")
-    print(f"          ratio {rate / naive:.1f}x")
+    if postfix:
+        print(f"          {postfix:8.0f} messages/s peer: Postfix SMTP intake (smtp-source, 16 "
+              f"sessions, 1434-byte messages) -> ratio {rate / postfix:.2f}x")
+    print(f"          {naive:8.0f} messages/s peer: bare SQLite, one commit (fsync) per row "
+          f"-> ratio {rate / naive:.2f}x")
     return rate, naive
 
 
