@@ -253,7 +253,7 @@ int smtpValidate(const Config& config) {
       io,
       smtp::validateRelay(io.get_executor(), delivery::clientOptionsFor(**settings, config.hostname,
                                                                         config.delivery.timeouts)),
-      [&report](std::exception_ptr error, smtp::ValidationReport result) {
+      [&report](const std::exception_ptr& error, smtp::ValidationReport result) {
         if (error) std::rethrow_exception(error);
         report = std::move(result);
       });

@@ -12,7 +12,7 @@ UnixMillis SystemClock::now() const {
 }
 
 std::string formatRfc3339(UnixMillis at) {
-  std::time_t seconds = static_cast<std::time_t>(at / 1000);
+  auto seconds = static_cast<std::time_t>(at / 1000);
   int millis = static_cast<int>(at % 1000);
   if (millis < 0) {
     millis += 1000;
@@ -85,7 +85,7 @@ std::string formatRfc5322Date(UnixMillis at) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t seconds = static_cast<std::time_t>(at / 1000);
+  const auto seconds = static_cast<std::time_t>(at / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buffer[64];

@@ -25,7 +25,7 @@ inline constexpr std::size_t kMinRecipientsPerTransaction = 100;
 inline constexpr std::size_t kMaxReplyLines = 100;
 
 // Defaults for configurable limits (design.md).
-inline constexpr std::size_t kDefaultMaxMessageBytes = 25 * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxMessageBytes = std::size_t{25} * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxRecipients = 1000;
 
 }  // namespace outpost::limits

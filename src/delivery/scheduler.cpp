@@ -35,7 +35,7 @@ bool isSandbox(const Job& job, bool relay_configured) {
   return job.route == "sandbox" || (job.route.empty() && !relay_configured);
 }
 
-void logOnException(const char* what, std::exception_ptr error) {
+void logOnException(const char* what, const std::exception_ptr& error) {
   if (!error) return;
   try {
     std::rethrow_exception(error);
@@ -47,8 +47,9 @@ void logOnException(const char* what, std::exception_ptr error) {
 }  // namespace
 
 struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
-  Impl(asio::any_io_executor io, asio::any_io_executor blocking_pool, store::Store& store_ref,
-       RelaySettingsRepository& relay, const Config& config_ref, const Clock& clock_ref)
+  Impl(const asio::any_io_executor& io, asio::any_io_executor blocking_pool,
+       store::Store& store_ref, RelaySettingsRepository& relay, const Config& config_ref,
+       const Clock& clock_ref)
       : strand(asio::make_strand(io)),
         blocking(std::move(blocking_pool)),
         store(store_ref),
@@ -121,7 +122,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     auto owned = std::make_shared<std::vector<store::RecipientUpdate>>(std::move(updates));
     ++pending_records;
     asio::co_spawn(strand, recordOwned(owned),
-                   [self = shared_from_this()](std::exception_ptr error) {
+                   [self = shared_from_this()](const std::exception_ptr& error) {
                      --self->pending_records;
                      logOnException("recording outcomes", error);
                    });
@@ -230,9 +231,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     co_await record(captured);
     while (workers < config.delivery.max_connections && workers < ready.size()) {
       ++workers;
-      asio::co_spawn(strand, worker(), [self = shared_from_this()](std::exception_ptr error) {
-        logOnException("a delivery worker", error);
-      });
+      asio::co_spawn(strand, worker(),
+                     [self = shared_from_this()](const std::exception_ptr& error) {
+                       logOnException("a delivery worker", error);
+                     });
     }
     wakeIdleWorkers();
   }
@@ -362,13 +364,12 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       auto updates = classifyTransaction(job.recipients, session->info(), outcome, transcript,
                                          context(started_at));
       recordInBackground(updates);
-      if (outcome.session_error || !session->usable()) {
-        session.reset();
-      } else if (auto reset = co_await session->reset(); !reset) {
-        session.reset();
-      } else {
+      bool keep = !outcome.session_error && session->usable();
+      if (keep) {
+        keep = (co_await session->reset()).ok();
         session->takeTranscript();  // the RSET belongs to no message
       }
+      if (!keep) session.reset();
     }
     if (session) co_await session->quit();
     --workers;
@@ -387,8 +388,9 @@ void Scheduler::start() {
   asio::post(impl_->strand, [impl = impl_] {
     if (impl->loop_running || impl->stopping) return;
     impl->loop_running = true;
-    asio::co_spawn(impl->strand, impl->claimLoop(),
-                   [impl](std::exception_ptr error) { logOnException("the claim loop", error); });
+    asio::co_spawn(impl->strand, impl->claimLoop(), [impl](const std::exception_ptr& error) {
+      logOnException("the claim loop", error);
+    });
   });
 }
 

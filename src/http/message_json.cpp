@@ -13,7 +13,7 @@ namespace {
 
 boost::json::value optionalTime(const std::optional<UnixMillis>& at) {
   if (!at) return nullptr;
-  return boost::json::value(formatRfc3339(*at));
+  return {formatRfc3339(*at)};
 }
 
 boost::json::value storedJson(const std::string& text, boost::json::value fallback) {

@@ -47,8 +47,9 @@ namespace {
 // Limits for untrusted clients. Submissions may carry a whole message as base64; every other
 // request is small.
 constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
-constexpr std::uint64_t kMaxSmallBody = 1024 * 1024;
-constexpr std::uint64_t kBase64Margin = 1024 * 1024;  // JSON around the base64 content
+constexpr std::uint64_t kMaxSmallBody = std::uint64_t{1024} * 1024;
+constexpr std::uint64_t kBase64Margin =
+    std::uint64_t{1024} * 1024;  // JSON around the base64 content
 // Reading one request (and waiting for the next one on a kept-alive connection), writing one
 // response.
 constexpr std::chrono::seconds kRequestTimeout{60};
@@ -309,7 +310,7 @@ asio::awaitable<void> Shared::acceptLoop(std::shared_ptr<Shared> self, asio::any
       id = next_connection++;
       connections.emplace(id, connection);
     }
-    asio::co_spawn(strand, serve(connection), [self, id](std::exception_ptr failure) {
+    asio::co_spawn(strand, serve(connection), [self, id](const std::exception_ptr& failure) {
       {
         std::lock_guard lock(self->mutex);
         self->connections.erase(id);
@@ -371,7 +372,7 @@ Result<tcp::endpoint> parseListen(const std::string& listen) {
 
 }  // namespace
 
-Result<int> Server::start(asio::any_io_executor executor, const std::string& listen) {
+Result<int> Server::start(const asio::any_io_executor& executor, const std::string& listen) {
   auto endpoint = parseListen(listen);
   if (!endpoint) return endpoint.takeError();
   Shared& shared = *impl_->shared;
@@ -402,7 +403,7 @@ Result<int> Server::start(asio::any_io_executor executor, const std::string& lis
   shared.stopped = false;
   auto self = impl_->shared;
   asio::co_spawn(shared.acceptor->get_executor(), shared.acceptLoop(self, executor),
-                 [listen](std::exception_ptr failure) {
+                 [listen](const std::exception_ptr& failure) {
                    if (!failure) return;
                    try {
                      std::rethrow_exception(failure);

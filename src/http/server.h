@@ -39,7 +39,7 @@ class Server {
 
   // Binds `listen` ("127.0.0.1:8025", "[::1]:8025", ":8025"); the actual port is returned
   // (useful with port 0 in tests). Accepting runs on `executor` until stop().
-  Result<int> start(boost::asio::any_io_executor executor, const std::string& listen);
+  Result<int> start(const boost::asio::any_io_executor& executor, const std::string& listen);
   void stop();
 
  private:

@@ -69,16 +69,16 @@ Result<Accepted> Intake::submit(mime::ComposeRequest request, const Submitter& s
   store::NewMessage message;
   // Each address once: a person listed in both To and Cc gets one copy, as Postfix does.
   std::set<std::string> seen;
-  const auto addRecipients = [&](const std::vector<mime::Mailbox>& list, const char* field) {
+  const auto add_recipients = [&](const std::vector<mime::Mailbox>& list, const char* field) {
     for (const auto& mailbox : list) {
       if (seen.insert(lowercase(mailbox.address)).second) {
         message.recipients.push_back({mailbox.address, field});
       }
     }
   };
-  addRecipients(request.to, "to");
-  addRecipients(request.cc, "cc");
-  addRecipients(request.bcc, "bcc");
+  add_recipients(request.to, "to");
+  add_recipients(request.cc, "cc");
+  add_recipients(request.bcc, "bcc");
   if (message.recipients.empty()) {
     return invalid(errors, "to", "at least one recipient in to, cc or bcc");
   }

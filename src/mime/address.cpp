@@ -93,7 +93,7 @@ std::string localPartProblem(std::string_view local) {
 
 // RFC 5321 address-literal: [IPv4] or [IPv6:...]. General address literals are refused.
 std::string addressLiteralProblem(std::string_view literal) {
-  const std::string bad =
+  std::string bad =
       "the address literal " + quoteForMessage(literal) + " is not a valid IPv4 or IPv6 address";
   if (literal.size() < 3 || literal.back() != ']') return bad;
   const std::string inner(literal.substr(1, literal.size() - 2));

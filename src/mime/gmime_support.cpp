@@ -17,8 +17,7 @@ void ensureGMime() {
 std::string unfoldHeaderValue(std::string_view raw_value) {
   std::string out;
   out.reserve(raw_value.size());
-  for (std::size_t i = 0; i < raw_value.size(); ++i) {
-    const char c = raw_value[i];
+  for (const char c : raw_value) {
     if (c == '\r' || c == '\n') continue;  // folding: the whitespace after it stays
     out.push_back(c);
   }

@@ -34,11 +34,11 @@ using asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // A line longer than this without a line end is not SMTP (replies are at most 512 octets).
-constexpr std::size_t kMaxPendingLine = 64 * 1024;
+constexpr std::size_t kMaxPendingLine = std::size_t{64} * 1024;
 // Body writes are cut in blocks so that each gets the data_block deadline.
-constexpr std::size_t kDataBlock = 64 * 1024;
+constexpr std::size_t kDataBlock = std::size_t{64} * 1024;
 // The transcript is for people; a hostile peer must not make it grow without end.
-constexpr std::size_t kMaxTranscript = 1024 * 1024;
+constexpr std::size_t kMaxTranscript = std::size_t{1024} * 1024;
 
 std::string seconds(std::chrono::steady_clock::duration duration) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + " s";
@@ -101,7 +101,7 @@ std::string timeText(const ASN1_TIME* time) {
 // The host names a certificate is for: its DNS and IP subjectAltNames, else its CN.
 std::string certificateNames(X509* certificate) {
   std::string out;
-  auto add = [&out](std::string name) {
+  auto add = [&out](const std::string& name) {
     if (!out.empty()) out += ", ";
     out += name;
   };

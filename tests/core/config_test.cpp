@@ -73,6 +73,20 @@ TEST(Config, RejectsUnknownKeysAndBadValuesByName) {
   std::filesystem::remove(bad);
 }
 
+TEST(Config, TheDocumentedExampleFileLoadsAndMatchesTheDefaults) {
+  Config config;
+  auto result =
+      loadConfigFile(std::string(OUTPOST_SOURCE_DIR) + "/docs/outpost.example.toml", config);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const Config defaults;
+  EXPECT_EQ(config.data_dir, defaults.data_dir);
+  EXPECT_EQ(config.max_message_bytes, defaults.max_message_bytes);
+  EXPECT_EQ(config.delivery.retry_schedule, defaults.delivery.retry_schedule);
+  EXPECT_EQ(config.delivery.max_lifetime, defaults.delivery.max_lifetime);
+  EXPECT_EQ(config.delivery.timeouts.data_term, defaults.delivery.timeouts.data_term);
+  EXPECT_EQ(config.delivery.timeouts.connect, defaults.delivery.timeouts.connect);
+}
+
 TEST(Config, EnvironmentOverridesTheFile) {
   ::setenv("OUTPOST_DELIVERY_MAX_CONNECTIONS", "11", 1);
   ::setenv("OUTPOST_HTTP", "127.0.0.2:8025", 1);

@@ -127,8 +127,8 @@ Query& Query::bindNull(int index) {
 Query& Query::bindStaticBlob(int index, std::string_view bytes) {
   if (stmt_ == nullptr) return *this;
   // An empty blob must still be a blob, not NULL: give SQLite a valid pointer.
-  static const char kEmpty = 0;
-  const char* data = bytes.empty() ? &kEmpty : bytes.data();
+  static const char empty = 0;
+  const char* data = bytes.empty() ? &empty : bytes.data();
   int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_STATIC);
   if (rc != SQLITE_OK) bind_rc_ = rc;
   return *this;

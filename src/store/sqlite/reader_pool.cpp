@@ -22,7 +22,7 @@ ReaderPool::Lease ReaderPool::acquire() {
   returned_.wait(lock, [&] { return !free_.empty(); });
   Connection* connection = free_.back();
   free_.pop_back();
-  return Lease(*this, connection);
+  return {*this, connection};
 }
 
 void ReaderPool::giveBack(Connection* connection) {
