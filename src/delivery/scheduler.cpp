@@ -376,11 +376,11 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   }
 };
 
-Scheduler::Scheduler(asio::any_io_executor io, asio::any_io_executor blocking, store::Store& store,
-                     RelaySettingsRepository& relay_settings, const Config& config,
-                     const Clock& clock)
-    : impl_(std::make_shared<Impl>(std::move(io), std::move(blocking), store, relay_settings,
-                                   config, clock)) {}
+Scheduler::Scheduler(const asio::any_io_executor& io, asio::any_io_executor blocking,
+                     store::Store& store, RelaySettingsRepository& relay_settings,
+                     const Config& config, const Clock& clock)
+    : impl_(std::make_shared<Impl>(io, std::move(blocking), store, relay_settings, config, clock)) {
+}
 
 Scheduler::~Scheduler() { stop(); }
 

@@ -24,7 +24,7 @@ struct SchedulerStats {
 class Scheduler {
  public:
   // `io` runs the SMTP sessions; `blocking` runs store calls.
-  Scheduler(boost::asio::any_io_executor io, boost::asio::any_io_executor blocking,
+  Scheduler(const boost::asio::any_io_executor& io, boost::asio::any_io_executor blocking,
             store::Store& store, RelaySettingsRepository& relay_settings, const Config& config,
             const Clock& clock);
   ~Scheduler();
