@@ -10,6 +10,7 @@
 #include "app/data_folder.h"
 #include "core/credentials.h"
 #include "delivery/relay_settings.h"
+#include "http/message_json.h"
 #include "smtp/relay_validator.h"
 
 namespace outpost::app {
@@ -29,25 +30,6 @@ std::string statusWord(const store::MessageSummary& summary) {
   return std::string(store::toString(summary.processing));
 }
 
-boost::json::object summaryJson(const store::MessageSummary& summary) {
-  boost::json::array to;
-  for (const auto& address : summary.to) to.emplace_back(address);
-  return {{"id", summary.id},
-          {"message_id", summary.message_id},
-          {"created_at", formatRfc3339(summary.created_at)},
-          {"from", summary.from_header},
-          {"to", std::move(to)},
-          {"subject", summary.subject},
-          {"processing_status", store::toString(summary.processing)},
-          {"delivery_status", store::toString(summary.delivery)},
-          {"server", summary.server},
-          {"attempts", summary.attempts},
-          {"next_attempt_at", summary.next_attempt_at
-                                  ? boost::json::value(formatRfc3339(*summary.next_attempt_at))
-                                  : boost::json::value(nullptr)},
-          {"last_error", summary.last_error}};
-}
-
 }  // namespace
 
 int queueList(const Config& config, const QueueOptions& options) {
@@ -64,7 +46,7 @@ int queueList(const Config& config, const QueueOptions& options) {
   if (!page) return fail(page.error().message);
   if (options.json) {
     boost::json::array items;
-    for (const auto& item : page->items) items.push_back(summaryJson(item));
+    for (const auto& item : page->items) items.push_back(http::messageSummaryJson(item));
     std::cout << boost::json::serialize(items) << "\n";
     return 0;
   }
@@ -92,24 +74,8 @@ int queueShow(const Config& config, const QueueOptions& options) {
   if (!detail) return fail(detail.error().message);
   const auto& summary = detail->summary;
   if (options.json) {
-    auto object = summaryJson(summary);
-    boost::json::array attempts;
-    for (const auto& attempt : detail->attempts) {
-      attempts.push_back({{"number", attempt.number},
-                          {"recipient", attempt.recipient},
-                          {"at", formatRfc3339(attempt.at)},
-                          {"server", attempt.server},
-                          {"port", attempt.port},
-                          {"ip", attempt.ip},
-                          {"tls_version", attempt.tls_version},
-                          {"code", attempt.code},
-                          {"enhanced_code", attempt.enhanced_code},
-                          {"text", attempt.text},
-                          {"remote_queue_id", attempt.remote_queue_id},
-                          {"description", attempt.description},
-                          {"hint", attempt.hint}});
-    }
-    object["attempts"] = std::move(attempts);
+    // The same document as GET /api/v1/messages/{id}.
+    const auto object = http::messageDetailJson(*detail);
     std::cout << boost::json::serialize(object) << "\n";
     return 0;
   }

@@ -64,7 +64,8 @@ std::optional<outpost::Config> buildConfig(const ConfigFlags& flags) {
 
 int main(int argc, char** argv) {
   namespace app = outpost::app;
-  CLI::App cli{"outpost: outbound e-mail delivery server (HTTP API, durable queue, SMTP relay, sandbox)"};
+  CLI::App cli{
+      "outpost: outbound e-mail delivery server (HTTP API, durable queue, SMTP relay, sandbox)"};
   cli.require_subcommand(1);
   // Subcommands inherit this: `outpost queue show ID --data DIR` finds --data on `queue`.
   cli.fallthrough();

@@ -2,11 +2,12 @@
 // runs them until SIGINT or SIGTERM.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <functional>
+#include <boost/asio/use_awaitable.hpp>
 #include <thread>
 
 #include "app/commands.h"
@@ -17,6 +18,23 @@
 #include "intake/intake.h"
 
 namespace outpost::app {
+namespace {
+
+// Transactions in flight get a grace period to finish; then the I/O threads stop, and what is
+// still leased returns to the queue when serve() releases its leases.
+boost::asio::awaitable<void> stopWhenIdle(boost::asio::io_context& io,
+                                          const delivery::Scheduler& scheduler) {
+  using std::chrono::steady_clock;
+  const auto deadline = steady_clock::now() + std::chrono::seconds(15);
+  boost::asio::steady_timer timer(io);
+  while (!scheduler.stopped() && steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
+  io.stop();
+}
+
+}  // namespace
 
 int serve(const Config& config) {
   auto folder = openDataFolder(config);
@@ -41,9 +59,9 @@ int serve(const Config& config) {
   delivery::Scheduler scheduler(io.get_executor(), blocking.get_executor(), store, relay_settings,
                                 config, clock);
   intake::Intake intake(store, config, clock, [&scheduler] { scheduler.wake(); });
-  http::Server server(http::Dependencies{config, clock, store, intake, relay_settings,
-                                         blocking.get_executor(),
-                                         [&scheduler] { scheduler.settingsChanged(); }});
+  http::Server server(http::Dependencies{
+      config, clock, store, intake, relay_settings, blocking.get_executor(),
+      [&scheduler] { scheduler.wake(); }, [&scheduler] { scheduler.settingsChanged(); }});
   auto port = server.start(io.get_executor(), config.http_listen);
   if (!port) {
     spdlog::critical("cannot listen on {}: {}", config.http_listen, port.error().message);
@@ -59,23 +77,9 @@ int serve(const Config& config) {
     spdlog::info("signal {}: stopping", signal);
     server.stop();
     scheduler.stop();
-    // Transactions in flight get a grace period to finish; then everything stops, and what
-    // was still leased returns to the queue below.
-    auto grace = std::make_shared<boost::asio::steady_timer>(io);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [grace, check, deadline, &io, &scheduler] {
-      if (scheduler.stopped() || std::chrono::steady_clock::now() >= deadline) {
-        io.stop();
-        *check = nullptr;  // breaks the cycle between the closure and itself
-        return;
-      }
-      grace->expires_after(std::chrono::milliseconds(50));
-      grace->async_wait([check](const boost::system::error_code&) {
-        if (*check) (*check)();
-      });
-    };
-    (*check)();
+    boost::asio::co_spawn(io, stopWhenIdle(io, scheduler), [&io](const std::exception_ptr& error) {
+      if (error) io.stop();  // the grace wait itself failed: stop at once rather than hang
+    });
   });
 
   // Two I/O threads for two cores; store and CPU work run on the blocking pool.

@@ -152,16 +152,21 @@ std::vector<store::RecipientUpdate> classifySessionFailure(
   return updates;
 }
 
-store::RecipientUpdate failWithoutSession(const store::DueRecipient& recipient,
-                                          const std::string& code, const std::string& text,
-                                          bool temporary, const AttemptContext& context) {
-  store::AttemptRecord record = baseRecord(recipient, nullptr, "", context);
-  record.text = text;
+std::vector<store::RecipientUpdate> failWithoutSession(
+    const std::vector<store::DueRecipient>& recipients, const std::string& code,
+    const std::string& text, bool temporary, const AttemptContext& context) {
   const auto explanation = smtp::explainError(code, text);
-  record.description = explanation.description.empty() ? text : explanation.description;
-  record.hint = explanation.hint;
-  return finish(recipient, std::move(record), temporary ? Verdict::kTemporary : Verdict::kPermanent,
-                context);
+  std::vector<store::RecipientUpdate> updates;
+  updates.reserve(recipients.size());
+  for (const auto& recipient : recipients) {
+    store::AttemptRecord record = baseRecord(recipient, nullptr, "", context);
+    record.text = text;
+    record.description = explanation.description.empty() ? text : explanation.description;
+    record.hint = explanation.hint;
+    updates.push_back(finish(recipient, std::move(record),
+                             temporary ? Verdict::kTemporary : Verdict::kPermanent, context));
+  }
+  return updates;
 }
 
 }  // namespace outpost::delivery

@@ -34,9 +34,10 @@ std::vector<store::RecipientUpdate> classifySessionFailure(
     const std::vector<store::DueRecipient>& recipients, const smtp::SessionError& failure,
     const smtp::SessionInfo* session, const std::string& transcript, const AttemptContext& context);
 
-// A recipient that fails before any session (no relay configured, message body missing).
-store::RecipientUpdate failWithoutSession(const store::DueRecipient& recipient,
-                                          const std::string& code, const std::string& text,
-                                          bool temporary, const AttemptContext& context);
+// One update per recipient when the job ends before any session (no relay configured, the body
+// cannot be read, an unknown route): deferred when `temporary`, else failure.
+std::vector<store::RecipientUpdate> failWithoutSession(
+    const std::vector<store::DueRecipient>& recipients, const std::string& code,
+    const std::string& text, bool temporary, const AttemptContext& context);
 
 }  // namespace outpost::delivery

@@ -221,11 +221,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       } else if (job.route.empty() || job.route == "relay") {
         ready.push_back(std::move(job));
       } else {
-        for (const auto& recipient : job.recipients) {
-          captured.push_back(failWithoutSession(recipient, "delivery.route",
-                                                "unknown route \"" + job.route + "\"", false,
-                                                context(clock.now())));
-        }
+        auto failed =
+            failWithoutSession(job.recipients, "delivery.route",
+                               "unknown route \"" + job.route + "\"", false, context(clock.now()));
+        std::move(failed.begin(), failed.end(), std::back_inserter(captured));
       }
     }
     co_await record(captured);
@@ -288,13 +287,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       co_await refreshRelay();
       const UnixMillis started_at = clock.now();
       if (!relay) {
-        std::vector<store::RecipientUpdate> updates;
-        for (const auto& recipient : job.recipients) {
-          updates.push_back(failWithoutSession(
-              recipient, "delivery.no_relay",
-              "the message must go through the relay, but no SMTP relay is configured", true,
-              context(started_at)));
-        }
+        auto updates = failWithoutSession(
+            job.recipients, "delivery.no_relay",
+            "the message must go through the relay, but no SMTP relay is configured", true,
+            context(started_at));
         co_await record(updates);
         continue;
       }
@@ -342,12 +338,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       auto load = [this, &message_id] { return store.loadRaw(message_id); };
       auto raw = co_await io::runBlocking(blocking, load);
       if (!raw) {
-        std::vector<store::RecipientUpdate> updates;
-        for (const auto& recipient : job.recipients) {
-          updates.push_back(failWithoutSession(recipient, raw.error().code,
-                                               "cannot read the message: " + raw.error().message,
-                                               raw.error().temporary, context(started_at)));
-        }
+        auto updates = failWithoutSession(job.recipients, raw.error().code,
+                                          "cannot read the message: " + raw.error().message,
+                                          raw.error().temporary, context(started_at));
         co_await record(updates);
         continue;
       }

@@ -26,8 +26,10 @@ struct Dependencies {
   delivery::RelaySettingsRepository& relay_settings;
   // Executor of the pool where blocking calls (store, intake) run; never block I/O threads.
   boost::asio::any_io_executor blocking;
-  // Wakes the delivery scheduler (after retry, after relay settings change).
+  // Wakes the delivery scheduler: there is work due now (after a retry).
   std::function<void()> wake_delivery;
+  // The relay settings were saved: open sessions must close, and delivery wakes.
+  std::function<void()> settings_changed;
 };
 
 class Server {

@@ -53,7 +53,7 @@ boost::asio::awaitable<Response> putSmtpSettings(Context& context) {
   auto stored = co_await io::runBlocking(
       context.deps.blocking, [&] { return context.deps.relay_settings.save(*settings); });
   if (!stored) co_return responseForError(stored.error());
-  if (context.deps.wake_delivery) context.deps.wake_delivery();
+  if (context.deps.settings_changed) context.deps.settings_changed();
   co_return jsonResponse(200, relaySettingsJson(settings));
 }
 

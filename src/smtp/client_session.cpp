@@ -721,6 +721,21 @@ asio::awaitable<StepResult> SmtpClientSession::openAll() {
   co_return std::nullopt;
 }
 
+bool SmtpClientSession::recordRecipientReply(ReplyResult& result, const std::string& recipient,
+                                             TransactionOutcome& outcome, std::size_t& accepted) {
+  if (result.error) {
+    outcome.session_error = std::move(result.error);
+    return false;
+  }
+  if (result.reply->positive()) ++accepted;
+  outcome.recipient_replies.push_back({recipient, *result.reply});
+  if (result.reply->code == 421) {
+    outcome.session_error = replyError("rcpt", *result.reply, "the relay closed the session");
+    return false;
+  }
+  return true;
+}
+
 asio::awaitable<void> SmtpClientSession::abortTransaction(TransactionOutcome& outcome) {
   auto result = co_await command("RSET", "rset", options_.timeouts.rset);
   if (result.error) {
@@ -841,15 +856,7 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
     }
     for (std::size_t i = 0; i < rcpts.size(); ++i) {
       auto rcpt_result = co_await readReply("rcpt", timeouts.rcpt);
-      if (rcpt_result.error) {
-        outcome.session_error = std::move(rcpt_result.error);
-        co_return outcome;
-      }
-      if (rcpt_result.reply->positive()) ++accepted;
-      outcome.recipient_replies.push_back({envelope.recipients[i], *rcpt_result.reply});
-      if (rcpt_result.reply->code == 421) {
-        outcome.session_error =
-            replyError("rcpt", *rcpt_result.reply, "the relay closed the session");
+      if (!recordRecipientReply(rcpt_result, envelope.recipients[i], outcome, accepted)) {
         co_return outcome;
       }
     }
@@ -897,15 +904,7 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
   if (!mail_result.reply->positive()) co_return outcome;
   for (std::size_t i = 0; i < rcpts.size(); ++i) {
     auto rcpt_result = co_await command(rcpts[i], "rcpt", timeouts.rcpt);
-    if (rcpt_result.error) {
-      outcome.session_error = std::move(rcpt_result.error);
-      co_return outcome;
-    }
-    if (rcpt_result.reply->positive()) ++accepted;
-    outcome.recipient_replies.push_back({envelope.recipients[i], *rcpt_result.reply});
-    if (rcpt_result.reply->code == 421) {
-      outcome.session_error =
-          replyError("rcpt", *rcpt_result.reply, "the relay closed the session");
+    if (!recordRecipientReply(rcpt_result, envelope.recipients[i], outcome, accepted)) {
       co_return outcome;
     }
   }

@@ -104,6 +104,10 @@ class SmtpClientSession final : public ClientSession {
   StepResult authOutcome(const Reply& reply);
   // Sends the body and reads the final reply into `outcome`.
   boost::asio::awaitable<void> sendBody(std::string_view message, TransactionOutcome& outcome);
+  // Records one RCPT reply into `outcome`; false when the transaction cannot go on (no reply,
+  // or 421: the relay is closing the session).
+  bool recordRecipientReply(ReplyResult& result, const std::string& recipient,
+                            TransactionOutcome& outcome, std::size_t& accepted);
   // RSET after an aborted transaction so the next MAIL is not refused as nested.
   boost::asio::awaitable<void> abortTransaction(TransactionOutcome& outcome);
 

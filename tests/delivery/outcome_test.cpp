@@ -131,5 +131,23 @@ TEST_F(OutcomeTest, TemporaryFailureAfterTheLifetimeBecomesFailureAndSaysSo) {
   EXPECT_NE(updates[0].attempt.description.find("Retries exhausted"), std::string::npos);
 }
 
+TEST_F(OutcomeTest, JobsEndedBeforeASessionAreDeferredOrFailedAsTold) {
+  const auto deferred = failWithoutSession(recipients_, "delivery.no_relay",
+                                           "no SMTP relay is configured", true, context_);
+  ASSERT_EQ(deferred.size(), 2u);
+  for (const auto& update : deferred) {
+    EXPECT_EQ(update.processing, ProcessingStatus::kQueued);
+    EXPECT_TRUE(update.next_attempt_at.has_value());
+    EXPECT_EQ(update.attempt.text, "no SMTP relay is configured");
+    EXPECT_FALSE(update.attempt.description.empty());
+  }
+  const auto failed =
+      failWithoutSession(recipients_, "delivery.route", "unknown route \"x\"", false, context_);
+  for (const auto& update : failed) {
+    EXPECT_EQ(update.processing, ProcessingStatus::kFailure);
+    EXPECT_EQ(update.delivery, DeliveryStatus::kFailed);
+  }
+}
+
 }  // namespace
 }  // namespace outpost::delivery
