@@ -5,6 +5,9 @@ intake:   POST /api/v1/messages with wrk (16 connections, 10 s), durable (201 af
           fsync'd before the 250) fed by smtp-source with 16 sessions, messages of the same size;
           (2) bare SQLite, one transaction (one fsync) per 1.4 KB row, WAL + synchronous=FULL on
           the same disk: what a store without grouped commits could reach at best.
+mx:       queued messages drained straight to four MX hosts (Postfix smtp-sink on 127.0.0.2-5,
+          found through a real Knot DNS server), once with connection reuse (100 messages per
+          session) and once without (one message per session), in the same run.
 delivery: 3000 queued messages drained into Postfix's smtp-sink through the relay route.
           peer: Postfix's smtp-source sending the same number and size of messages to the
           same smtp-sink with as many sessions as outpost's max_connections.
@@ -191,20 +194,97 @@ def bench_delivery(binary, count, connections):
     return rate, peer_rate
 
 
+def start_sink(host, port):
+    binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+    user = "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody")
+    process = subprocess.Popen([binary, "-u", user, f"{host}:{port}", "256"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    harness.wait_listening(port, host=host)
+    return process
+
+
+def drain_to_mx(binary, dns, mx_port, count, per_connection, domains):
+    """Queues `count` messages to `domains` while their MX port is closed, then restarts outpost
+    with the right port and measures the drain: messages/s over the successful attempts' span."""
+    env = {"OUTPOST_LOG_LEVEL": "warn", "OUTPOST_DELIVERY_RETRY_SCHEDULE": "600s",
+           "OUTPOST_DNS_SERVER": dns.address, "OUTPOST_DEFAULT_ROUTE": "mx",
+           "OUTPOST_DELIVERY_DOMAIN_CONNECTIONS": "4",
+           "OUTPOST_DELIVERY_MAX_MESSAGES_PER_CONNECTION": str(per_connection)}
+    queueing = harness.OutpostProcess(extra_env=dict(env, OUTPOST_MX_PORT=str(harness.free_port())),
+                                      binary=binary).start()
+    data_dir = queueing.data_dir
+    body = "Lorem ipsum dolor sit amet. " * 40
+    import concurrent.futures
+    def submit(number):
+        return queueing.send(**{"from": "bench@example.com",
+                                "to": [f"r{number}@{domains[number % len(domains)]}"],
+                                "subject": f"mx {number}", "text": body})["id"]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(submit, range(count)))
+    harness.wait_for(lambda: not queueing.request(
+        "GET", "/api/v1/messages?view=outbox&status=processing&limit=1")[1]["items"], 300)
+    queueing.stop()
+    db = sqlite3.connect(os.path.join(data_dir, "outpost.db"), isolation_level=None, timeout=30)
+    db.execute("UPDATE recipients SET next_attempt_at = 0 WHERE processing_status = 'queued'")
+    db.close()
+    draining = harness.OutpostProcess(data_dir=data_dir, binary=binary,
+                                      extra_env=dict(env, OUTPOST_MX_PORT=str(mx_port)))
+    draining.key = queueing.key
+    draining.start()
+    try:
+        harness.wait_for(lambda: not draining.request(
+            "GET", "/api/v1/messages?view=outbox&limit=1")[1]["items"], 600, interval=0.05,
+            what="the Outbox to drain to the MX hosts")
+        db = sqlite3.connect(os.path.join(data_dir, "outpost.db"))
+        delivered, first, last = db.execute(
+            "SELECT count(*), min(at), max(at + duration_ms) FROM attempts WHERE code = 250"
+        ).fetchone()
+        db.close()
+    finally:
+        draining.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return delivered, delivered / ((last - first) / 1000)
+
+
+def bench_mx(binary, count):
+    from dns_server import DnsServer
+    hosts = [f"127.0.0.{n}" for n in range(2, 6)]
+    domains = [f"d{n}.bench.test" for n in range(len(hosts))]
+    zone = "\n".join(f"d{n} MX 10 mx{n}\nmx{n} A {host}" for n, host in enumerate(hosts))
+    port = harness.free_port()
+    sinks = [start_sink(host, port) for host in hosts]
+    try:
+        with DnsServer(zones={"bench.test": zone}) as dns:
+            reused, reuse_rate = drain_to_mx(binary, dns, port, count, 100, domains)
+            single, single_rate = drain_to_mx(binary, dns, port, count, 1, domains)
+    finally:
+        for sink in sinks:
+            sink.terminate()
+            sink.wait(10)
+    print(f"mx:       {reuse_rate:8.0f} messages/s to {len(hosts)} MX hosts with connection reuse "
+          f"({reused} of {count} delivered; up to 100 messages per session, 4 sessions per domain)")
+    print(f"          {single_rate:8.0f} messages/s without reuse ({single} of {count}; one message "
+          f"per session)")
+    print(f"          ratio {reuse_rate / single_rate:.2f}x")
+    return reuse_rate, single_rate
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--only", choices=["intake", "delivery"], default=None)
+    parser.add_argument("--only", choices=["intake", "delivery", "mx"], default=None)
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     print(f"outpost benchmarks ({binary}), {os.cpu_count()} cores")
-    if args.only != "delivery":
+    if args.only in (None, "intake"):
         bench_intake(binary, args.seconds)
-    if args.only != "intake":
+    if args.only in (None, "delivery"):
         bench_delivery(binary, args.messages, args.connections)
+    if args.only in (None, "mx"):
+        bench_mx(binary, args.messages)
 
 
 if __name__ == "__main__":

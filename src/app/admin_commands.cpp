@@ -62,6 +62,9 @@ int queueList(const Config& config, const QueueOptions& options) {
     if (!item.last_error.empty() && item.processing != store::ProcessingStatus::kProcessed) {
       std::printf("    last error: %s\n", item.last_error.c_str());
     }
+    if (!item.waiting_reason.empty()) {
+      std::printf("    waiting: %s\n", item.waiting_reason.c_str());
+    }
   }
   if (page->items.empty()) std::cout << "(no messages in the " << options.view << " view)\n";
   return 0;

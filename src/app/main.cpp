@@ -16,6 +16,7 @@ namespace {
 struct ConfigFlags {
   std::string config_file;
   std::map<std::string, std::string> values;  // config key → flag value
+  std::map<std::string, std::string> flags;   // config key → flag name, for errors
 };
 
 void addConfigFlags(CLI::App& command, ConfigFlags& flags) {
@@ -28,13 +29,24 @@ void addConfigFlags(CLI::App& command, ConfigFlags& flags) {
       {"max-message-size", "largest accepted message, bytes; default 26214400 (25 MiB)"},
       {"max-recipients", "most recipients per message; default 1000"},
       {"node-name", "this node's name for leases; default: the hostname"},
+      {"default-route",
+       "where mail goes when no route matches: mx, relay, relay:NAME or sandbox; default: the "
+       "relay once one is saved, else sandbox"},
+      {"dns-server",
+       "send every DNS lookup to ADDR:PORT ([v6]:PORT; comma-separated for more); "
+       "default: /etc/resolv.conf's"},
+      {"mx-port", "port of the MX hosts; default 25"},
   };
   for (const auto& [flag, help] : keys) {
-    std::string key = flag;
-    std::replace(key.begin(), key.end(), '-', '_');
+    std::string key = outpost::configKeyForFlag(flag);
+    std::string name = flag;
     command.add_option_function<std::string>(
-        std::string("--") + flag,
-        [&flags, key](const std::string& value) { flags.values[key] = value; }, help);
+        "--" + name,
+        [&flags, key, name](const std::string& value) {
+          flags.values[key] = value;
+          flags.flags[key] = name;
+        },
+        help);
   }
 }
 
@@ -52,7 +64,7 @@ std::optional<outpost::Config> buildConfig(const ConfigFlags& flags) {
   }
   for (const auto& [key, value] : flags.values) {
     if (auto applied = outpost::applySetting(key, value, config); !applied) {
-      std::cerr << "outpost: --" << key << ": " << applied.error().message << "\n";
+      std::cerr << "outpost: --" << flags.flags.at(key) << ": " << applied.error().message << "\n";
       return std::nullopt;
     }
   }

@@ -13,7 +13,9 @@
 #include "app/commands.h"
 #include "app/data_folder.h"
 #include "delivery/relay_settings.h"
+#include "delivery/routing.h"
 #include "delivery/scheduler.h"
+#include "dns/cares_resolver.h"
 #include "http/server.h"
 #include "intake/intake.h"
 
@@ -37,6 +39,12 @@ boost::asio::awaitable<void> stopWhenIdle(boost::asio::io_context& io,
 }  // namespace
 
 int serve(const Config& config) {
+  // Checked before anything starts: a server that would misroute mail must not run.
+  auto configured_routing = delivery::routingFromConfig(config.routing);
+  if (!configured_routing) {
+    spdlog::critical("{}", configured_routing.error().message);
+    return 1;
+  }
   auto folder = openDataFolder(config);
   if (!folder) {
     spdlog::critical("{}", folder.error().message);
@@ -56,11 +64,24 @@ int serve(const Config& config) {
   boost::asio::io_context io;
   boost::asio::thread_pool blocking(config.intake_threads);
   delivery::RelaySettingsRepository relay_settings(store, *folder->secrets);
+  delivery::RoutingRepository routing(store, std::move(*configured_routing));
+  // MX delivery's resolver lives on the scheduler's strand (c-ares channels are not
+  // thread-safe); --dns-server points it at one server, else /etc/resolv.conf's.
+  delivery::ResolverFactory make_resolver =
+      [&config](
+          const boost::asio::any_io_executor& strand) -> Result<std::unique_ptr<dns::Resolver>> {
+    dns::CaresOptions options;
+    options.servers = config.dns_server;
+    options.timeout = config.dns_timeout;
+    auto made = dns::CaresResolver::create(strand, options);
+    if (!made) return made.takeError();
+    return std::unique_ptr<dns::Resolver>(std::move(*made));
+  };
   delivery::Scheduler scheduler(io.get_executor(), blocking.get_executor(), store, relay_settings,
-                                config, clock);
+                                routing, std::move(make_resolver), config, clock);
   intake::Intake intake(store, config, clock, [&scheduler] { scheduler.wake(); });
   http::Server server(http::Dependencies{
-      config, clock, store, intake, relay_settings, blocking.get_executor(),
+      config, clock, store, intake, relay_settings, routing, blocking.get_executor(),
       [&scheduler] { scheduler.wake(); }, [&scheduler] { scheduler.settingsChanged(); }});
   auto port = server.start(io.get_executor(), config.http_listen);
   if (!port) {

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/limits.h"
@@ -37,6 +39,24 @@ struct DeliveryConfig {
       std::chrono::hours(4)};
   std::chrono::seconds max_lifetime{std::chrono::hours(24 * 5)};
   std::size_t max_connections = 8;  // to one relay, at once
+  // Outbound SMTP sessions at once, over every relay and MX destination.
+  std::size_t max_total_connections = 100;
+  // Shaping defaults per destination domain (MX delivery); routes may override them per domain.
+  std::size_t domain_connections = 10;
+  std::size_t domain_messages_per_minute = 0;  // 0 = no limit
+  // A domain that answers 421 or "too many connections" waits this long, doubling on each
+  // repeat up to backoff_max; other domains keep flowing.
+  std::chrono::seconds backoff_initial{60};
+  std::chrono::seconds backoff_max{std::chrono::minutes(30)};
+  int mx_port = 25;  // the port of MX hosts (tests use unprivileged ones)
+  // MX addresses (host × IP) tried within one attempt before it counts as deferred.
+  std::size_t max_mx_addresses = 5;
+  std::string helo_name;          // EHLO name for MX delivery; "" = the hostname
+  std::string source_address_v4;  // bind outgoing IPv4 connections here; "" = the system's choice
+  std::string source_address_v6;
+  // Extra CA bundle to verify MX hosts under a require-tls policy (private CAs, tests); "" = the
+  // system's trust store only.
+  std::string mx_ca_file;
   std::size_t max_messages_per_connection = 100;
   std::chrono::seconds idle_connection_timeout{30};
   // Longer than the longest transaction (the sum of the phase timeouts), so a slow but live
@@ -45,6 +65,15 @@ struct DeliveryConfig {
   std::chrono::milliseconds poll_interval{1000};
   std::size_t claim_batch = 200;
   SmtpTimeouts timeouts;
+};
+
+// The routing of the configuration file ([routing]), as text: delivery/routing.h checks it.
+struct RoutingConfig {
+  std::string default_route;                   // "" = automatic (relay if saved, else sandbox)
+  std::map<std::string, std::string> domains;  // recipient domain → route
+  std::map<std::string, std::string> sender_domains;  // sender domain → route
+  std::map<std::string, std::string> tls;             // recipient domain → TLS policy
+  std::map<std::string, std::map<std::string, long long>> limits;  // domain → {connections, …}
 };
 
 struct Config {
@@ -56,7 +85,12 @@ struct Config {
   std::size_t max_message_bytes = limits::kDefaultMaxMessageBytes;
   std::size_t max_recipients = limits::kDefaultMaxRecipients;
   std::size_t intake_threads = 16;  // threads that wait on grouped store commits
+  // Every DNS lookup goes to these servers ("127.0.0.1:5353", comma-separated); "" = the
+  // system's (/etc/resolv.conf).
+  std::string dns_server;
+  std::chrono::milliseconds dns_timeout{5000};
   DeliveryConfig delivery;
+  RoutingConfig routing;
 };
 
 // Reads a TOML file into `config` (keys not present keep their value). Unknown keys are an
@@ -66,6 +100,9 @@ Result<void> loadConfigFile(const std::string& path, Config& config);
 Result<void> applyEnvironment(Config& config);
 // Sets one key ("delivery.max_connections") from text, as a command line flag does.
 Result<void> applySetting(const std::string& key, const std::string& value, Config& config);
+// The key a command line flag sets: "log-level" → log_level; a few flags have their own
+// names ("default-route" → routing.default, "mx-port" → delivery.mx_port).
+std::string configKeyForFlag(std::string_view flag);
 // Fills hostname and node_name when empty.
 void completeConfig(Config& config);
 

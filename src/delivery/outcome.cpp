@@ -44,7 +44,8 @@ store::RecipientUpdate finish(const store::DueRecipient& recipient, store::Attem
   switch (verdict) {
     case Verdict::kSuccess:
       update.processing = store::ProcessingStatus::kProcessed;
-      update.delivery = store::DeliveryStatus::kUnknown;
+      update.delivery =
+          context.direct ? store::DeliveryStatus::kDelivered : store::DeliveryStatus::kUnknown;
       break;
     case Verdict::kPermanent:
       update.processing = store::ProcessingStatus::kFailure;
@@ -81,7 +82,12 @@ void describeReply(store::AttemptRecord& record, const smtp::Reply& reply) {
   record.hint = explanation.hint;
 }
 
-void describeError(store::AttemptRecord& record, const smtp::SessionError& error) {
+smtp::Peer peerOf(const AttemptContext& context) {
+  return context.direct ? smtp::Peer::kMxHost : smtp::Peer::kRelay;
+}
+
+void describeError(store::AttemptRecord& record, const smtp::SessionError& error,
+                   const AttemptContext& context) {
   if (error.reply) {
     describeReply(record, *error.reply);
     // The step matters to the reader: "454 at AUTH" is not "454 at RCPT".
@@ -90,7 +96,8 @@ void describeError(store::AttemptRecord& record, const smtp::SessionError& error
   }
   record.code = 0;
   record.text = "at " + error.step + ": " + error.error.message;
-  const auto explanation = smtp::explainError(error.error.code, error.error.message);
+  const auto explanation =
+      smtp::explainError(error.error.code, error.error.message, peerOf(context));
   record.description = explanation.description;
   record.hint = explanation.hint;
 }
@@ -124,12 +131,13 @@ std::vector<store::RecipientUpdate> classifyTransaction(
       verdict = verdictOf(*outcome.data_reply);
       if (verdict == Verdict::kSuccess) record.remote_queue_id = outcome.remote_queue_id;
     } else if (outcome.session_error) {
-      describeError(record, *outcome.session_error);
+      describeError(record, *outcome.session_error, context);
       verdict = outcome.session_error->error.temporary ? Verdict::kTemporary : Verdict::kPermanent;
     } else {
       // No reply and no error can only mean the session ended without telling us: retry.
       record.text = "the session ended before this recipient got an answer";
-      const auto explanation = smtp::explainError("smtp.connection_lost", record.text);
+      const auto explanation =
+          smtp::explainError("smtp.connection_lost", record.text, peerOf(context));
       record.description = explanation.description;
       record.hint = explanation.hint;
     }
@@ -146,8 +154,13 @@ std::vector<store::RecipientUpdate> classifySessionFailure(
   updates.reserve(recipients.size());
   for (const auto& recipient : recipients) {
     store::AttemptRecord record = baseRecord(recipient, session, transcript, context);
-    describeError(record, failure);
-    updates.push_back(finish(recipient, std::move(record), Verdict::kTemporary, context));
+    describeError(record, failure, context);
+    // A relay's refusal is a setup problem and always waits for a fix; a recipient's MX host
+    // that refuses us with 5xx (e.g. "554 no service") has given its final word.
+    const bool final_refusal =
+        context.direct && failure.reply.has_value() && failure.reply->permanent();
+    updates.push_back(finish(recipient, std::move(record),
+                             final_refusal ? Verdict::kPermanent : Verdict::kTemporary, context));
   }
   return updates;
 }
@@ -155,7 +168,7 @@ std::vector<store::RecipientUpdate> classifySessionFailure(
 std::vector<store::RecipientUpdate> failWithoutSession(
     const std::vector<store::DueRecipient>& recipients, const std::string& code,
     const std::string& text, bool temporary, const AttemptContext& context) {
-  const auto explanation = smtp::explainError(code, text);
+  const auto explanation = smtp::explainError(code, text, peerOf(context));
   std::vector<store::RecipientUpdate> updates;
   updates.reserve(recipients.size());
   for (const auto& recipient : recipients) {

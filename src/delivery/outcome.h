@@ -19,6 +19,9 @@ struct AttemptContext {
   UnixMillis started_at = 0;
   UnixMillis now = 0;
   const DeliveryConfig* config = nullptr;
+  // Direct delivery to the recipient's MX host: its 2xx means delivered (not just processed),
+  // and its 5xx refusal of the session is final for the recipients.
+  bool direct = false;
 };
 
 // One update per recipient of `recipients`, from a transaction on an open session.

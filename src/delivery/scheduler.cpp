@@ -1,21 +1,32 @@
-// The scheduler runs on one strand: the ready queue, the workers and the session bookkeeping
-// need no locks. Store calls go to the blocking pool; SMTP I/O stays on the strand.
+// The scheduler runs on one strand: the queues, the workers, the shaper and the session pool need
+// no locks. Store calls go to the blocking pool; SMTP and DNS I/O stay on the strand.
+//
+// Flow: claim → route each recipient → group into jobs (one message, one destination) → queue per
+// destination → workers, at most the destination's connection limit (and the global one), each
+// carrying many jobs over one session → outcomes recorded in the background. A destination that
+// throttles us is backed off alone: its waiting jobs are put back in the store with the reason.
 #include "delivery/scheduler.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
 #include <map>
+#include <random>
+#include <utility>
 
+#include "delivery/mx_plan.h"
 #include "delivery/outcome.h"
+#include "delivery/session_pool.h"
+#include "delivery/shaper.h"
+#include "dns/caching_resolver.h"
 #include "io/blocking.h"
 #include "smtp/client.h"
 
@@ -24,15 +35,46 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The recipients of one message due on one route: one SMTP transaction.
+// The recipients of one message for one destination: one SMTP transaction.
 struct Job {
   std::string message_id;
-  std::string route;
+  Route route;
+  std::string destination;  // the queue: "mx:example.org", "relay:" (default), "relay:eu"
+  std::string domain;       // the recipients' domain, for MX delivery
   std::vector<store::DueRecipient> recipients;
+  std::string prelude;  // transcript lines from before (a relay that failed, then its fallback)
+  int fallback_depth = 0;
 };
 
-bool isSandbox(const Job& job, bool relay_configured) {
-  return job.route == "sandbox" || (job.route.empty() && !relay_configured);
+struct Queue {
+  Route route;
+  std::string domain;
+  std::deque<Job> jobs;
+  std::size_t workers = 0;   // running, each with at most one session
+  std::size_t starting = 0;  // spawned, not yet running
+};
+
+std::string domainOf(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? std::string() : dns::normalizeName(address.substr(at + 1));
+}
+
+std::string destinationOf(const Route& route, const std::string& domain) {
+  return route.kind == Route::Kind::kMx ? "mx:" + domain : "relay:" + route.relay_name;
+}
+
+std::string relayLabel(const std::string& name) {
+  return name.empty() ? "the relay" : "the relay \"" + name + "\"";
+}
+
+// The enhanced status code (RFC 3463) that says what a failed MX lookup means, for the Failed
+// view: 5.1.10 null MX (RFC 7505), 5.1.2 bad destination domain, 5.4.4 unable to route, 4.4.3
+// directory server failure.
+std::string enhancedCodeForPlanError(const Error& error) {
+  if (error.code == "mx.null_mx") return "5.1.10";
+  if (error.code == dns::kNxdomain) return "5.1.2";
+  if (!error.temporary) return "5.4.4";
+  return "4.4.3";
 }
 
 void logOnException(const char* what, const std::exception_ptr& error) {
@@ -48,59 +90,138 @@ void logOnException(const char* what, const std::exception_ptr& error) {
 
 struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   Impl(const asio::any_io_executor& io, asio::any_io_executor blocking_pool,
-       store::Store& store_ref, RelaySettingsRepository& relay, const Config& config_ref,
-       const Clock& clock_ref)
+       store::Store& store_ref, RelaySettingsRepository& relays, RoutingRepository& routes,
+       ResolverFactory factory, const Config& config_ref, const Clock& clock_ref)
       : strand(asio::make_strand(io)),
         blocking(std::move(blocking_pool)),
         store(store_ref),
-        relay_settings(relay),
+        relay_settings(relays),
+        routing_repository(routes),
+        make_resolver(std::move(factory)),
         config(config_ref),
         clock(clock_ref),
-        wake_timer(strand) {}
-
-  void wakeIdleWorkers() {
-    for (auto* timer : idle_workers) timer->cancel();
-  }
+        wake_timer(strand),
+        shaper(config_ref.delivery),
+        pool(strand, config_ref.delivery.idle_connection_timeout),
+        random(std::random_device{}()) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::any_io_executor blocking;
   store::Store& store;
   RelaySettingsRepository& relay_settings;
+  RoutingRepository& routing_repository;
+  ResolverFactory make_resolver;
   const Config& config;
   const Clock& clock;
 
-  asio::steady_timer wake_timer;                  // the claim loop sleeps on it; wake() cancels it
-  std::vector<asio::steady_timer*> idle_workers;  // each idle worker sleeps on its own timer
-  std::deque<Job> ready;
+  asio::steady_timer wake_timer;            // the claim loop sleeps on it; wake() cancels it
+  std::vector<asio::steady_timer*> pauses;  // workers waiting for a rate-limited send slot
+  std::map<std::string, Queue> queues;
+  Shaper shaper;
+  SessionPool pool;
+  std::mt19937 random;
+  std::unique_ptr<dns::Resolver> resolver;
+  std::unique_ptr<dns::CachingResolver> cached_resolver;
+  std::string resolver_problem;  // why there is no resolver (then MX delivery defers)
+
   // Changed on the strand only; atomic because stopped() reads them from any thread.
   std::atomic<std::size_t> workers{0};
-  std::atomic<std::size_t> pending_records{0};  // outcome commits running in the background
+  std::atomic<std::size_t> pending_records{0};  // commits running in the background
   std::atomic<bool> loop_running{false};
   bool last_claim_full = false;  // more is due than the last claim took
   std::atomic<bool> stopping{false};
   std::atomic<bool> wake_pending{false};
   std::atomic<std::uint64_t> settings_generation{1};
 
-  std::optional<RelaySettings> relay;  // cached; reloaded when the generation moves
-  std::uint64_t relay_generation = 0;
+  // Cached settings, reloaded when the generation moves.
+  std::uint64_t loaded_generation = 0;
+  EffectiveRouting routing;
+  std::map<std::string, std::optional<RelaySettings>> relays;  // by name; "" = default relay
 
-  std::atomic<std::uint64_t> claimed{0}, transactions{0}, sessions_opened{0}, sandboxed{0};
+  std::atomic<std::uint64_t> claimed{0}, transactions{0}, sessions_opened{0}, sessions_reused{0},
+      sandboxed{0}, postponed{0};
 
-  AttemptContext context(UnixMillis started_at) const {
-    AttemptContext result;
-    result.node = config.node_name;
-    result.started_at = started_at;
-    result.now = clock.now();
-    result.config = &config.delivery;
-    if (relay) {
-      result.server_name = relay->host;
-      result.port = relay->port;
-    }
-    return result;
-  }
+  // --- settings ---------------------------------------------------------------------------
 
   // Coroutine parameters are references and blocking calls are named lambdas throughout: GCC 12
   // destroys some temporaries and by-value parameters of co_await expressions twice.
+  asio::awaitable<void> refreshSettings() {
+    const std::uint64_t generation = settings_generation.load();
+    if (generation == loaded_generation) co_return;
+    auto call = [this] { return routing_repository.load(); };
+    auto loaded = co_await io::runBlocking(blocking, call);
+    if (!loaded) {
+      spdlog::error("delivery: cannot read the routes: {}", loaded.error().message);
+      co_return;
+    }
+    routing = std::move(*loaded);
+    relays.clear();
+    // Sessions opened with the old settings (a changed password, another host) must not carry
+    // new mail.
+    pool.closeAll();
+    shaper.clearBackoffs("relay:");
+    loaded_generation = generation;
+  }
+
+  asio::awaitable<const std::optional<RelaySettings>*> relayFor(const std::string& name) {
+    if (auto found = relays.find(name); found != relays.end()) co_return &found->second;
+    auto call = [this, &name] { return relay_settings.loadByName(name); };
+    auto loaded = co_await io::runBlocking(blocking, call);
+    if (!loaded) {
+      spdlog::error("delivery: cannot read {}: {}", relayLabel(name), loaded.error().message);
+      co_return nullptr;  // not cached: the next job asks again
+    }
+    auto [entry, inserted] = relays.emplace(name, std::move(*loaded));
+    co_return &entry->second;
+  }
+
+  dns::Resolver* dnsResolver() {
+    if (cached_resolver) return cached_resolver.get();
+    if (!resolver_problem.empty()) return nullptr;
+    auto made = make_resolver(strand);
+    if (!made) {
+      resolver_problem = made.error().message;
+      spdlog::error("delivery: no DNS resolver for MX delivery: {}", resolver_problem);
+      return nullptr;
+    }
+    resolver = std::move(*made);
+    cached_resolver = std::make_unique<dns::CachingResolver>(*resolver, clock);
+    return cached_resolver.get();
+  }
+
+  ShapingLimits limitsOf(const std::string& destination, const Queue& queue) const {
+    ShapingLimits limits;
+    if (queue.route.kind == Route::Kind::kMx) {
+      const DomainLimits domain = routing.table.limitsFor(queue.domain, config.delivery);
+      limits.connections = domain.connections.value_or(config.delivery.domain_connections);
+      limits.messages_per_minute =
+          domain.messages_per_minute.value_or(config.delivery.domain_messages_per_minute);
+      return limits;
+    }
+    limits.connections = config.delivery.max_connections;
+    const auto found = relays.find(queue.route.relay_name);
+    if (found != relays.end() && found->second && found->second->max_connections > 0) {
+      limits.connections = found->second->max_connections;
+    }
+    (void)destination;
+    return limits;
+  }
+
+  AttemptContext context(UnixMillis started_at, const std::string& server, int port,
+                         bool direct) const {
+    AttemptContext result;
+    result.node = config.node_name;
+    result.server_name = server;
+    result.port = port;
+    result.started_at = started_at;
+    result.now = clock.now();
+    result.config = &config.delivery;
+    result.direct = direct;
+    return result;
+  }
+
+  // --- recording --------------------------------------------------------------------------
+
   asio::awaitable<void> record(std::vector<store::RecipientUpdate>& updates) {
     if (updates.empty()) co_return;
     auto call = [this, &updates] { return store.recordOutcomes(updates); };
@@ -112,13 +233,14 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     }
   }
 
-  // Records a worker's outcomes without making it wait for the commit: the next transaction
-  // overlaps the fsync. The leases stay ours until the commit lands, so nothing is claimed twice.
   asio::awaitable<void> recordOwned(std::shared_ptr<std::vector<store::RecipientUpdate>> updates) {
     co_await record(*updates);
   }
 
+  // Records outcomes without making the worker wait for the commit: the next transaction
+  // overlaps the fsync. The leases stay ours until the commit lands, so nothing is claimed twice.
   void recordInBackground(std::vector<store::RecipientUpdate>& updates) {
+    if (updates.empty()) return;
     auto owned = std::make_shared<std::vector<store::RecipientUpdate>>(std::move(updates));
     ++pending_records;
     asio::co_spawn(strand, recordOwned(owned),
@@ -128,46 +250,81 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
                    });
   }
 
-  asio::awaitable<void> refreshRelay() {
-    const std::uint64_t generation = settings_generation.load();
-    if (generation == relay_generation) co_return;
-    auto call = [this] { return relay_settings.load(); };
-    auto loaded = co_await io::runBlocking(blocking, call);
-    if (!loaded) {
-      spdlog::error("delivery: cannot read the relay settings: {}", loaded.error().message);
-      co_return;
-    }
-    relay = std::move(*loaded);
-    relay_generation = generation;
+  asio::awaitable<void> postponeOwned(std::shared_ptr<std::vector<store::Postponement>> owned) {
+    auto call = [this, &owned] { return store.postpone(*owned); };
+    auto result = co_await io::runBlocking(blocking, call);
+    if (!result) spdlog::error("delivery: cannot postpone: {}", result.error().message);
   }
 
-  // Captures the job: processed and delivered, with an attempt saying where it went.
-  std::vector<store::RecipientUpdate> sandbox(const Job& job) {
-    std::vector<store::RecipientUpdate> updates;
-    const UnixMillis now = clock.now();
-    for (const auto& recipient : job.recipients) {
-      store::RecipientUpdate update;
-      update.lease_owner = config.node_name;
-      update.processing = store::ProcessingStatus::kProcessed;
-      update.delivery = store::DeliveryStatus::kDelivered;
-      auto& attempt = update.attempt;
-      attempt.recipient_id = recipient.recipient_id;
-      attempt.recipient = recipient.address;
-      attempt.at = now;
-      attempt.node = config.node_name;
-      attempt.server = "sandbox";
-      attempt.code = 250;
-      attempt.enhanced_code = "2.0.0";
-      attempt.text = "captured by the sandbox; not sent to any server";
-      attempt.description =
-          "The sandbox route keeps the message inside outpost: nothing leaves the machine.";
-      attempt.hint =
-          "Save an SMTP relay (PUT /api/v1/settings/smtp) to deliver mail for real; the default "
-          "route then becomes the relay.";
-      updates.push_back(std::move(update));
+  // Puts jobs back in the store without an attempt: due at `until`, with the reason shown.
+  void postponeInBackground(std::vector<Job>& jobs, UnixMillis until, const std::string& reason) {
+    if (jobs.empty()) return;
+    auto owned = std::make_shared<std::vector<store::Postponement>>();
+    for (const auto& job : jobs) {
+      for (const auto& recipient : job.recipients) {
+        owned->push_back(store::Postponement{recipient.recipient_id, recipient.message_id, until,
+                                             reason, config.node_name});
+      }
     }
-    sandboxed += job.recipients.size();
-    return updates;
+    postponed += owned->size();
+    ++pending_records;
+    asio::co_spawn(strand, postponeOwned(owned),
+                   [self = shared_from_this()](const std::exception_ptr& error) {
+                     --self->pending_records;
+                     logOnException("postponing", error);
+                   });
+  }
+
+  std::string backoffText(const std::string& destination, UnixMillis until) const {
+    return shaper.backoffReason(destination) + "; outpost waits until " + formatRfc3339(until) +
+           " before it connects again";
+  }
+
+  // Every job waiting in a backed-off queue goes back to the store until the back-off ends.
+  void postponeQueue(const std::string& destination, Queue& queue, UnixMillis until) {
+    std::vector<Job> waiting(std::make_move_iterator(queue.jobs.begin()),
+                             std::make_move_iterator(queue.jobs.end()));
+    queue.jobs.clear();
+    postponeInBackground(waiting, until, backoffText(destination, until));
+  }
+
+  // --- sandbox ----------------------------------------------------------------------------
+
+  // Captures the recipients: processed and delivered, with an attempt saying where it went.
+  void sandbox(const store::DueRecipient& recipient, std::vector<store::RecipientUpdate>& updates) {
+    store::RecipientUpdate update;
+    update.lease_owner = config.node_name;
+    update.processing = store::ProcessingStatus::kProcessed;
+    update.delivery = store::DeliveryStatus::kDelivered;
+    auto& attempt = update.attempt;
+    attempt.recipient_id = recipient.recipient_id;
+    attempt.recipient = recipient.address;
+    attempt.at = clock.now();
+    attempt.node = config.node_name;
+    attempt.server = "sandbox";
+    attempt.code = 250;
+    attempt.enhanced_code = "2.0.0";
+    attempt.text = "captured by the sandbox; not sent to any server";
+    attempt.description =
+        "The sandbox route keeps the message inside outpost: nothing leaves the machine.";
+    attempt.hint =
+        "Save an SMTP relay (PUT /api/v1/settings/smtp) or route the domain to mx "
+        "(PUT /api/v1/settings/routes) to deliver mail for real.";
+    updates.push_back(std::move(update));
+    ++sandboxed;
+  }
+
+  // --- claiming and routing -----------------------------------------------------------------
+
+  std::size_t queuedJobs() const {
+    std::size_t total = 0;
+    for (const auto& [key, queue] : queues) total += queue.jobs.size();
+    return total;
+  }
+
+  std::size_t capacity() const {
+    return std::max<std::size_t>(config.delivery.claim_batch,
+                                 config.delivery.max_total_connections * 4);
   }
 
   asio::awaitable<void> claimLoop() {
@@ -175,10 +332,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     while (!stopping) {
       wake_pending = false;
       bool more = false;
-      // Claim only what the sessions can start soon, so leases do not age in the queue.
-      const std::size_t capacity = config.delivery.max_connections * 16;
-      if (ready.size() < capacity) {
-        co_await refreshRelay();
+      // Claim only what the sessions can start soon, so leases do not age in the queues.
+      if (queuedJobs() < capacity()) {
+        co_await refreshSettings();
         const UnixMillis now = clock.now();
         const auto lease_until = now + std::chrono::duration_cast<std::chrono::milliseconds>(
                                            config.delivery.lease_duration)
@@ -197,7 +353,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
           co_await dispatch(*due);
         }
       }
-      if (more && ready.size() < capacity) continue;
+      if (more && queuedJobs() < capacity()) continue;
       if (wake_pending.exchange(false)) continue;
       wake_timer.expires_after(config.delivery.poll_interval);
       co_await wake_timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -205,175 +361,571 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     loop_running = false;
   }
 
+  // The route for one claimed recipient: the message's own (SMTP test: "relay"), else the
+  // routing table's, else automatic (the default relay when one is saved, else the sandbox).
+  asio::awaitable<std::optional<Route>> routeOf(const store::DueRecipient& recipient) {
+    if (!recipient.route.empty()) co_return parseRoute(recipient.route);
+    auto route = routing.table.routeFor(domainOf(recipient.mail_from), domainOf(recipient.address));
+    if (route) co_return route;
+    const std::string default_relay;
+    const auto* relay = co_await relayFor(default_relay);
+    if (relay != nullptr && relay->has_value()) co_return Route{Route::Kind::kRelay, ""};
+    co_return Route{Route::Kind::kSandbox, ""};
+  }
+
   asio::awaitable<void> dispatch(std::vector<store::DueRecipient>& due) {
-    std::map<std::string, Job> jobs;
+    std::map<std::pair<std::string, std::string>, Job> jobs;
+    std::vector<store::RecipientUpdate> captured;
     for (auto& recipient : due) {
-      Job& job = jobs[recipient.message_id];
+      auto route = co_await routeOf(recipient);
+      if (!route) {
+        auto failed = failWithoutSession({recipient}, "delivery.route",
+                                         "unknown route \"" + recipient.route + "\"", false,
+                                         context(clock.now(), "", 0, false));
+        std::move(failed.begin(), failed.end(), std::back_inserter(captured));
+        continue;
+      }
+      if (route->kind == Route::Kind::kSandbox) {
+        sandbox(recipient, captured);
+        continue;
+      }
+      const std::string domain = domainOf(recipient.address);
+      const std::string destination = destinationOf(*route, domain);
+      Job& job = jobs[{recipient.message_id, destination}];
       job.message_id = recipient.message_id;
-      job.route = recipient.route;
+      job.route = *route;
+      job.destination = destination;
+      job.domain = domain;
       job.recipients.push_back(std::move(recipient));
     }
-    std::vector<store::RecipientUpdate> captured;
-    for (auto& [id, job] : jobs) {
-      if (isSandbox(job, relay.has_value())) {
-        auto updates = sandbox(job);
-        std::move(updates.begin(), updates.end(), std::back_inserter(captured));
-      } else if (job.route.empty() || job.route == "relay") {
-        ready.push_back(std::move(job));
-      } else {
-        auto failed =
-            failWithoutSession(job.recipients, "delivery.route",
-                               "unknown route \"" + job.route + "\"", false, context(clock.now()));
-        std::move(failed.begin(), failed.end(), std::back_inserter(captured));
+    co_await record(captured);
+    for (auto& [key, job] : jobs) co_await enqueue(job);
+    pump();
+  }
+
+  // Adds a job to its destination's queue, or puts it back in the store when the destination
+  // is backed off or its rate limit would keep it waiting for more than a minute.
+  asio::awaitable<void> enqueue(Job& job) {
+    if (job.route.kind == Route::Kind::kRelay) co_await relayFor(job.route.relay_name);
+    Queue& queue = queues[job.destination];
+    queue.route = job.route;
+    queue.domain = job.domain;
+    const UnixMillis now = clock.now();
+    std::vector<Job> held_back;
+    if (auto until = shaper.backedOffUntil(job.destination, now)) {
+      const std::string reason = backoffText(job.destination, *until);
+      held_back.push_back(std::move(job));
+      postponeInBackground(held_back, *until, reason);
+      co_return;
+    }
+    const ShapingLimits limits = limitsOf(job.destination, queue);
+    if (limits.messages_per_minute > 0) {
+      const UnixMillis slot = shaper.estimatedSlot(job.destination, limits, now, queue.jobs.size());
+      if (slot > now + 60000) {
+        const std::string reason =
+            (queue.route.kind == Route::Kind::kMx ? queue.domain : job.destination) +
+            " is limited to " + std::to_string(limits.messages_per_minute) +
+            " message(s) a minute; this message's turn comes at " + formatRfc3339(slot);
+        held_back.push_back(std::move(job));
+        postponeInBackground(held_back, slot, reason);
+        co_return;
       }
     }
-    co_await record(captured);
-    while (workers < config.delivery.max_connections && workers < ready.size()) {
-      ++workers;
-      asio::co_spawn(strand, worker(),
-                     [self = shared_from_this()](const std::exception_ptr& error) {
-                       logOnException("a delivery worker", error);
-                     });
-    }
-    wakeIdleWorkers();
+    queue.jobs.push_back(std::move(job));
   }
 
-  // Defers every job waiting for the relay with the error that just closed it to us: a dead
-  // relay should cost one connection timeout, not one per queued message.
-  std::vector<store::RecipientUpdate> deferWaiting(const smtp::SessionError& failure,
-                                                   const std::string& transcript,
-                                                   UnixMillis started_at) {
-    std::vector<store::RecipientUpdate> updates;
-    while (!ready.empty()) {
-      Job job = std::move(ready.front());
-      ready.pop_front();
-      auto more =
-          classifySessionFailure(job.recipients, failure, nullptr, transcript, context(started_at));
-      std::move(more.begin(), more.end(), std::back_inserter(updates));
-    }
-    return updates;
-  }
-
-  asio::awaitable<void> worker() {
-    auto self = shared_from_this();
-    std::unique_ptr<smtp::ClientSession> session;
-    std::uint64_t session_generation = 0;
-    std::size_t messages_on_session = 0;
-    // Every attempt's transcript starts with how its session was set up (EHLO, STARTTLS,
-    // AUTH), even when the session carried earlier messages: a reader needs that context.
-    std::string session_setup;
-    for (;;) {
-      if (ready.empty()) {
-        if (stopping) break;
-        asio::steady_timer idle(strand);
-        idle.expires_after(config.delivery.idle_connection_timeout);
-        idle_workers.push_back(&idle);
-        const auto [woken] = co_await idle.async_wait(asio::as_tuple(asio::use_awaitable));
-        std::erase(idle_workers, &idle);
-        if (ready.empty()) {
-          // Idle for the whole timeout: close the session and end. Woken while another worker
-          // took the job: keep a warm session, end without one.
-          if (stopping || !woken || session == nullptr) break;
+  // Starts workers where a destination has waiting jobs and room under its limits; destinations
+  // without any worker first, so one busy domain cannot take every slot.
+  void pump() {
+    if (stopping) return;
+    const UnixMillis now = clock.now();
+    for (const bool idle_first : {true, false}) {
+      for (auto& [destination, queue] : queues) {
+        if (queue.jobs.empty()) continue;
+        if (idle_first && (queue.workers > 0 || queue.starting > 0)) continue;
+        if (auto until = shaper.backedOffUntil(destination, now)) {
+          postponeQueue(destination, queue, *until);
           continue;
         }
+        const ShapingLimits limits = limitsOf(destination, queue);
+        while (queue.starting < queue.jobs.size() &&
+               workers < config.delivery.max_total_connections &&
+               shaper.mayConnect(destination, limits, now)) {
+          ++workers;
+          ++queue.starting;
+          shaper.connectionStarted(destination);
+          asio::co_spawn(strand, worker(destination),
+                         [self = shared_from_this()](const std::exception_ptr& error) {
+                           logOnException("a delivery worker", error);
+                         });
+          if (idle_first) break;
+        }
       }
-      Job job = std::move(ready.front());
-      ready.pop_front();
+    }
+  }
+
+  // Whether another destination waits with no worker at all while every slot is taken: then a
+  // worker hands its slot over rather than keep it.
+  bool anotherDestinationStarves(const std::string& mine) const {
+    if (workers < config.delivery.max_total_connections) return false;
+    return std::any_of(queues.begin(), queues.end(), [&mine](const auto& entry) {
+      return entry.first != mine && !entry.second.jobs.empty() && entry.second.workers == 0 &&
+             entry.second.starting == 0;
+    });
+  }
+
+  // --- workers ------------------------------------------------------------------------------
+
+  asio::awaitable<void> worker(std::string destination) {
+    auto self = shared_from_this();
+    std::optional<PooledSession> held;
+    {
+      Queue& queue = queues[destination];
+      --queue.starting;
+      ++queue.workers;
+    }
+    while (!stopping) {
+      Queue& queue = queues[destination];
+      if (queue.jobs.empty()) break;
+      const UnixMillis now = clock.now();
+      if (auto until = shaper.backedOffUntil(destination, now)) {
+        postponeQueue(destination, queue, *until);
+        break;
+      }
+      if (anotherDestinationStarves(destination)) break;
+      Job job = std::move(queue.jobs.front());
+      queue.jobs.pop_front();
       // Refill before the workers run dry, rather than at the next poll.
-      if (last_claim_full && ready.size() < config.delivery.max_connections * 4) {
+      if (last_claim_full && queuedJobs() < capacity() / 2) {
         last_claim_full = false;
         wake_timer.cancel();
       }
-      co_await refreshRelay();
-      const UnixMillis started_at = clock.now();
-      if (!relay) {
-        auto updates = failWithoutSession(
-            job.recipients, "delivery.no_relay",
-            "the message must go through the relay, but no SMTP relay is configured", true,
-            context(started_at));
-        co_await record(updates);
-        continue;
+      const ShapingLimits limits = limitsOf(destination, queue);
+      const UnixMillis slot = shaper.reserveSendSlot(destination, limits, now);
+      if (slot > now) {
+        asio::steady_timer pause(strand, std::chrono::milliseconds(slot - now));
+        pauses.push_back(&pause);
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        std::erase(pauses, &pause);
+        // Stopping: the job's lease goes back to the queue when the node releases its leases.
+        if (stopping) break;
       }
-      if (session && (session_generation != relay_generation || !session->usable() ||
-                      messages_on_session >= config.delivery.max_messages_per_connection)) {
-        co_await session->quit();
-        session.reset();
+      co_await refreshSettings();
+      if (job.route.kind == Route::Kind::kMx) {
+        co_await deliverDirect(job, held);
+      } else {
+        co_await deliverThroughRelay(job, held);
       }
-      std::string transcript;
-      if (!session) {
-        smtp::SessionError failure;
-        const smtp::ClientOptions options =
-            clientOptionsFor(*relay, config.hostname, config.delivery.timeouts);
-        asio::any_io_executor executor = strand;
-        auto opened = co_await smtp::ClientSession::open(executor, options, &failure);
-        if (!opened) {
-          if (failure.step.empty()) {
-            failure.step = "connect";
-            failure.error = opened.error();
-          }
-          // The dialogue up to the failure (e.g. the AUTH reply) when there was one.
-          const std::string failed_transcript =
-              failure.transcript + "* " + failure.step + " failed: " + failure.error.message;
-          auto updates = classifySessionFailure(job.recipients, failure, nullptr, failed_transcript,
-                                                context(started_at));
-          auto waiting = deferWaiting(failure, failed_transcript, started_at);
-          std::move(waiting.begin(), waiting.end(), std::back_inserter(updates));
-          spdlog::warn("delivery: relay {}:{} unavailable at {}: {}", relay->host, relay->port,
-                       failure.step, failure.error.message);
-          co_await record(updates);
-          continue;
-        }
-        session = std::move(*opened);
-        session_generation = relay_generation;
-        messages_on_session = 0;
-        session_setup = session->takeTranscript();
-        ++sessions_opened;
-      }
-      transcript = session_setup;
-      if (messages_on_session > 0) {
-        transcript += "* session reused: message " + std::to_string(messages_on_session + 1) +
-                      " on this connection (RSET after the previous one)\n";
-      }
-      const std::string& message_id = job.message_id;
-      auto load = [this, &message_id] { return store.loadRaw(message_id); };
-      auto raw = co_await io::runBlocking(blocking, load);
-      if (!raw) {
-        auto updates = failWithoutSession(job.recipients, raw.error().code,
-                                          "cannot read the message: " + raw.error().message,
-                                          raw.error().temporary, context(started_at));
-        co_await record(updates);
-        continue;
-      }
-      smtp::Envelope envelope;
-      envelope.mail_from = job.recipients.front().mail_from;
-      envelope.smtputf8 = job.recipients.front().needs_smtputf8;
-      envelope.eight_bit = job.recipients.front().eight_bit;
-      envelope.size_hint = raw->size();
-      for (const auto& recipient : job.recipients) envelope.recipients.push_back(recipient.address);
-      const auto outcome = co_await session->send(envelope, *raw);
-      ++messages_on_session;
-      ++transactions;
-      transcript += session->takeTranscript();
-      auto updates = classifyTransaction(job.recipients, session->info(), outcome, transcript,
-                                         context(started_at));
-      recordInBackground(updates);
-      bool keep = !outcome.session_error && session->usable();
-      if (keep) {
-        keep = (co_await session->reset()).ok();
-        session->takeTranscript();  // the RSET belongs to no message
-      }
-      if (!keep) session.reset();
     }
-    if (session) co_await session->quit();
+    Queue& queue = queues[destination];
+    if (held) pool.put(std::move(*held), limitsOf(destination, queue).connections);
+    --queue.workers;
     --workers;
+    shaper.connectionEnded(destination);
+    if (queue.jobs.empty() && queue.workers == 0 && queue.starting == 0) {
+      queues.erase(destination);
+    }
+    pump();
+  }
+
+  // A session for `options`: the one this worker holds when it fits, else an idle one from the
+  // pool, else a new connection. nullopt (with `failure`) when the connection cannot be set up.
+  asio::awaitable<std::optional<PooledSession>> acquire(const smtp::ClientOptions& options,
+                                                        const std::string& key,
+                                                        std::optional<PooledSession>& held,
+                                                        smtp::SessionError& failure) {
+    const std::size_t most = config.delivery.max_messages_per_connection;
+    if (held) {
+      std::optional<PooledSession> mine = std::exchange(held, std::nullopt);
+      if (mine->key == key && mine->session->usable() && mine->messages < most) co_return mine;
+      if (mine->key != key && mine->messages < most) {
+        pool.put(std::move(*mine), config.delivery.domain_connections);
+      } else if (mine->session) {
+        co_await mine->session->quit();
+      }
+    }
+    while (auto pooled = pool.take(key)) {
+      if (pooled->messages < most) {
+        ++sessions_reused;
+        co_return pooled;
+      }
+      co_await pooled->session->quit();
+    }
+    // Idle sessions count against the global limit too: make room by closing the oldest.
+    if (workers + pool.size() > config.delivery.max_total_connections) pool.closeOldest();
+    asio::any_io_executor executor = strand;
+    auto opened = co_await smtp::ClientSession::open(executor, options, &failure);
+    if (!opened) {
+      if (failure.step.empty()) {
+        failure.step = "connect";
+        failure.error = opened.error();
+      }
+      co_return std::nullopt;
+    }
+    ++sessions_opened;
+    PooledSession fresh;
+    fresh.session = std::move(*opened);
+    fresh.key = key;
+    fresh.setup_transcript = fresh.session->takeTranscript();
+    co_return fresh;
+  }
+
+  // One transaction on `session` for `recipients`; the transcript gets the session's setup
+  // first (a reader needs it even when the session carried earlier messages). The session
+  // stays in `held` when it can carry another message.
+  asio::awaitable<smtp::TransactionOutcome> transact(PooledSession& session,
+                                                     const std::vector<store::DueRecipient>& to,
+                                                     const std::string& raw,
+                                                     std::string& transcript,
+                                                     std::optional<PooledSession>& held) {
+    transcript += session.setup_transcript;
+    if (session.messages > 0) {
+      transcript += "* session reused: message " + std::to_string(session.messages + 1) +
+                    " on this connection (RSET after the previous one)\n";
+    }
+    smtp::Envelope envelope;
+    envelope.mail_from = to.front().mail_from;
+    envelope.smtputf8 = to.front().needs_smtputf8;
+    envelope.eight_bit = to.front().eight_bit;
+    envelope.size_hint = raw.size();
+    for (const auto& recipient : to) envelope.recipients.push_back(recipient.address);
+    auto outcome = co_await session.session->send(envelope, raw);
+    ++session.messages;
+    ++transactions;
+    transcript += session.session->takeTranscript();
+    bool keep = !outcome.session_error && session.session->usable();
+    if (keep) {
+      keep = (co_await session.session->reset()).ok();
+      session.session->takeTranscript();  // the RSET belongs to no message
+    }
+    if (keep) {
+      held = std::move(session);
+    } else {
+      // A broken session gets no QUIT: it could only wait for a peer that stopped answering.
+      session.session.reset();
+    }
+    co_return outcome;
+  }
+
+  asio::awaitable<Result<std::string>> loadRaw(const std::string& message_id) {
+    auto load = [this, &message_id] { return store.loadRaw(message_id); };
+    co_return co_await io::runBlocking(blocking, load);
+  }
+
+  // Whether the replies of a transaction say "slow down" (see isThrottleReply).
+  static const smtp::Reply* throttleReply(const smtp::TransactionOutcome& outcome) {
+    const auto check = [](const std::optional<smtp::Reply>& reply) {
+      return reply && isThrottleReply(reply->code, reply->text());
+    };
+    if (check(outcome.mail_reply)) return &*outcome.mail_reply;
+    for (const auto& rcpt : outcome.recipient_replies) {
+      if (isThrottleReply(rcpt.reply.code, rcpt.reply.text())) return &rcpt.reply;
+    }
+    if (check(outcome.data_reply)) return &*outcome.data_reply;
+    if (outcome.session_error && check(outcome.session_error->reply)) {
+      return &*outcome.session_error->reply;
+    }
+    return nullptr;
+  }
+
+  // --- relays -------------------------------------------------------------------------------
+
+  // Sends a job (and the jobs waiting behind it for the same dead relay) along the relay's
+  // fallback route, within the same attempt.
+  asio::awaitable<void> reroute(Job& job, const Route& fallback, const std::string& note) {
+    std::vector<Job> moving;
+    moving.push_back(std::move(job));
+    Queue& queue = queues[moving.front().destination];
+    while (!queue.jobs.empty()) {
+      moving.push_back(std::move(queue.jobs.front()));
+      queue.jobs.pop_front();
+    }
+    for (auto& old : moving) {
+      std::map<std::string, Job> regrouped;
+      for (auto& recipient : old.recipients) {
+        const std::string domain = domainOf(recipient.address);
+        const std::string destination = destinationOf(fallback, domain);
+        Job& next = regrouped[destination];
+        next.message_id = old.message_id;
+        next.route = fallback;
+        next.destination = destination;
+        next.domain = domain;
+        next.prelude = old.prelude + note;
+        next.fallback_depth = old.fallback_depth + 1;
+        next.recipients.push_back(std::move(recipient));
+      }
+      for (auto& [destination, next] : regrouped) co_await enqueue(next);
+    }
+    pump();
+  }
+
+  asio::awaitable<void> deliverThroughRelay(Job& job, std::optional<PooledSession>& held) {
+    const std::string& name = job.route.relay_name;
+    const auto* relay = co_await relayFor(name);
+    const UnixMillis started_at = clock.now();
+    if (relay == nullptr || !relay->has_value()) {
+      const std::string text =
+          name.empty() ? "the message must go through the relay, but no SMTP relay is configured"
+                       : "the route names the relay \"" + name + "\", which is not configured";
+      auto updates = failWithoutSession(job.recipients, "delivery.no_relay", text, true,
+                                        context(started_at, name, 0, false));
+      co_await record(updates);
+      co_return;
+    }
+    // A copy: the cache may be reloaded while this job waits on the store or the network.
+    const RelaySettings settings = **relay;
+    auto raw = co_await loadRaw(job.message_id);
+    if (!raw) {
+      auto updates = failWithoutSession(
+          job.recipients, raw.error().code, "cannot read the message: " + raw.error().message,
+          raw.error().temporary, context(started_at, settings.host, settings.port, false));
+      co_await record(updates);
+      co_return;
+    }
+    smtp::ClientOptions options =
+        clientOptionsFor(settings, config.hostname, config.delivery.timeouts);
+    options.peer_name = relayLabel(name);
+    const std::string key =
+        sessionKey(options, "relay:" + name + "#" + std::to_string(loaded_generation));
+    smtp::SessionError failure;
+    auto session = co_await acquire(options, key, held, failure);
+    if (!session) {
+      const std::string failed_transcript = job.prelude + failure.transcript + "* " + failure.step +
+                                            " failed: " + failure.error.message;
+      spdlog::warn("delivery: {} ({}:{}) unavailable at {}: {}", relayLabel(name), settings.host,
+                   settings.port, failure.step, failure.error.message);
+      auto fallback = parseRoute(settings.fallback);
+      if (fallback && job.fallback_depth < 3 && !(*fallback == job.route)) {
+        const std::string note = "* " + relayLabel(name) + " (" + settings.host + ":" +
+                                 std::to_string(settings.port) + ") failed at " + failure.step +
+                                 ": " + failure.error.message + "; falling back to " +
+                                 toString(*fallback) + "\n";
+        co_await reroute(job, *fallback, note);
+        co_return;
+      }
+      auto updates =
+          classifySessionFailure(job.recipients, failure, nullptr, failed_transcript,
+                                 context(started_at, settings.host, settings.port, false));
+      // A dead relay should cost one connection timeout, not one per queued message.
+      Queue& queue = queues[job.destination];
+      while (!queue.jobs.empty()) {
+        Job waiting = std::move(queue.jobs.front());
+        queue.jobs.pop_front();
+        auto more =
+            classifySessionFailure(waiting.recipients, failure, nullptr, failed_transcript,
+                                   context(started_at, settings.host, settings.port, false));
+        std::move(more.begin(), more.end(), std::back_inserter(updates));
+      }
+      if (failure.reply && isThrottleReply(failure.reply->code, failure.reply->text())) {
+        shaper.throttled(job.destination, clock.now(),
+                         relayLabel(name) + " asked to slow down (" +
+                             std::to_string(failure.reply->code) + " " + failure.reply->text() +
+                             ")");
+      }
+      co_await record(updates);
+      co_return;
+    }
+    std::string transcript = job.prelude;
+    const smtp::SessionInfo info = session->session->info();
+    const auto outcome = co_await transact(*session, job.recipients, *raw, transcript, held);
+    auto updates = classifyTransaction(job.recipients, info, outcome, transcript,
+                                       context(started_at, settings.host, settings.port, false));
+    if (const smtp::Reply* slow = throttleReply(outcome)) {
+      shaper.throttled(job.destination, clock.now(),
+                       relayLabel(name) + " asked to slow down (" + std::to_string(slow->code) +
+                           " " + slow->text() + ")");
+    } else if (outcome.data_reply && outcome.data_reply->positive()) {
+      shaper.delivered(job.destination);
+    }
+    recordInBackground(updates);
+  }
+
+  // --- direct delivery to MX hosts ------------------------------------------------------------
+
+  smtp::ClientOptions mxOptions(const MxCandidate& candidate, TlsPolicy policy) const {
+    smtp::ClientOptions options;
+    options.host = candidate.host;
+    options.connect_address = candidate.ip;
+    options.port = config.delivery.mx_port;
+    options.helo_name =
+        config.delivery.helo_name.empty() ? config.hostname : config.delivery.helo_name;
+    const bool v6 = candidate.ip.find(':') != std::string::npos;
+    options.source_address =
+        v6 ? config.delivery.source_address_v6 : config.delivery.source_address_v4;
+    options.peer_name = "the MX host " + candidate.host;
+    options.timeouts = config.delivery.timeouts;
+    switch (policy) {
+      case TlsPolicy::kOpportunistic:
+        // RFC 7435: encrypt when offered, without authentication; a certificate check here would
+        // only push mail back to plain text.
+        options.tls = smtp::TlsMode::kStartTlsOpportunistic;
+        options.verify_certificate = false;
+        break;
+      case TlsPolicy::kRequire:
+        options.tls = smtp::TlsMode::kStartTlsRequired;
+        options.verify_certificate = true;
+        options.ca_file = config.delivery.mx_ca_file;
+        break;
+      case TlsPolicy::kNone:
+        options.tls = smtp::TlsMode::kNone;
+        break;
+    }
+    return options;
+  }
+
+  // The session key of a candidate, so the worker's warm session can be tried first.
+  static std::string mxKey(const smtp::ClientOptions& options) { return sessionKey(options, "mx"); }
+
+  asio::awaitable<void> deliverDirect(Job& job, std::optional<PooledSession>& held) {
+    const UnixMillis started_at = clock.now();
+    const int port = config.delivery.mx_port;
+    dns::Resolver* dns = dnsResolver();
+    if (dns == nullptr) {
+      auto updates =
+          failWithoutSession(job.recipients, "dns.error", "no DNS resolver: " + resolver_problem,
+                             true, context(started_at, job.domain, port, true));
+      co_await record(updates);
+      co_return;
+    }
+    MxPlanOptions plan_options;
+    plan_options.max_candidates = config.delivery.max_mx_addresses;
+    auto plan = co_await planMxDelivery(*dns, job.domain, plan_options, random);
+    if (!plan) {
+      const Error& error = plan.error();
+      auto updates = failWithoutSession(job.recipients, error.code, error.message, error.temporary,
+                                        context(started_at, job.domain, port, true));
+      for (auto& update : updates) {
+        update.attempt.enhanced_code = enhancedCodeForPlanError(error);
+        update.attempt.transcript =
+            job.prelude + "* MX lookup for " + job.domain + ": " + error.message + "\n";
+      }
+      co_await record(updates);
+      co_return;
+    }
+    auto raw = co_await loadRaw(job.message_id);
+    if (!raw) {
+      auto updates = failWithoutSession(
+          job.recipients, raw.error().code, "cannot read the message: " + raw.error().message,
+          raw.error().temporary, context(started_at, job.domain, port, true));
+      co_await record(updates);
+      co_return;
+    }
+    const TlsPolicy policy = routing.table.tlsPolicyFor(job.domain);
+    std::vector<MxCandidate> candidates = std::move(plan->candidates);
+    // A warm session to one of the most preferred hosts goes first: reuse without skipping a
+    // better MX.
+    if (held && !candidates.empty()) {
+      const auto top = candidates.front().preference;
+      const auto warm = std::find_if(candidates.begin(), candidates.end(), [&](const auto& c) {
+        return c.preference == top && mxKey(mxOptions(c, policy)) == held->key;
+      });
+      if (warm != candidates.end()) std::rotate(candidates.begin(), warm, warm + 1);
+    }
+    std::string plan_note = "* MX for " + job.domain + ":";
+    for (const auto& candidate : candidates) {
+      plan_note += " " + candidate.host + " [" + candidate.ip + "] (" +
+                   std::to_string(candidate.preference) + ")";
+    }
+    if (!candidates.empty() && candidates.front().implicit) {
+      plan_note += " — no MX record: the domain's own address (RFC 5321 5.1)";
+    }
+    plan_note += "\n";
+    for (const auto& skipped : plan->skipped) plan_note += "* skipped " + skipped + "\n";
+
+    std::vector<store::DueRecipient> pending = job.recipients;
+    std::map<std::int64_t, store::RecipientUpdate> latest;  // the last outcome per recipient
+    std::map<std::int64_t, std::vector<store::AttemptRecord>> earlier;
+    std::string slow_down;  // the throttling reply, if a host sent one
+    const auto remember = [&](store::RecipientUpdate& update) {
+      const auto id = update.attempt.recipient_id;
+      if (auto found = latest.find(id); found != latest.end()) {
+        earlier[id].push_back(std::move(found->second.attempt));
+        found->second = std::move(update);
+      } else {
+        latest.emplace(id, std::move(update));
+      }
+    };
+
+    for (const auto& candidate : candidates) {
+      if (pending.empty()) break;
+      smtp::ClientOptions options = mxOptions(candidate, policy);
+      std::string transcript = job.prelude + plan_note + "* trying " + candidate.host + " [" +
+                               candidate.ip + "]:" + std::to_string(port) + "\n";
+      smtp::SessionError failure;
+      auto session = co_await acquire(options, mxKey(options), held, failure);
+      if (!session && policy == TlsPolicy::kOpportunistic &&
+          (failure.step == "tls" || failure.step == "starttls")) {
+        // RFC 7435 §3: opportunistic TLS must not make mail undeliverable; say so in the record.
+        transcript += failure.transcript + "* TLS with " + candidate.host + " failed (" +
+                      failure.error.message +
+                      "); connecting again without TLS (opportunistic TLS, RFC 7435)\n";
+        options.tls = smtp::TlsMode::kNone;
+        failure = smtp::SessionError{};
+        session = co_await acquire(options, mxKey(options), held, failure);
+      }
+      const AttemptContext attempt_context =
+          context(started_at, candidate.host, port, /*direct=*/true);
+      if (!session) {
+        smtp::SessionInfo where;
+        where.host = candidate.host;
+        where.port = port;
+        where.ip = candidate.ip;
+        const std::string failed_transcript = transcript + failure.transcript + "* " +
+                                              failure.step + " failed: " + failure.error.message;
+        auto updates =
+            classifySessionFailure(pending, failure, &where, failed_transcript, attempt_context);
+        for (auto& update : updates) remember(update);
+        if (failure.reply && isThrottleReply(failure.reply->code, failure.reply->text())) {
+          slow_down = std::to_string(failure.reply->code) + " " + failure.reply->text() + " from " +
+                      candidate.host + " [" + candidate.ip + "]";
+        }
+        continue;  // RFC 5321 §5.1: the next MX address, within this attempt
+      }
+      const smtp::SessionInfo info = session->session->info();
+      const auto outcome = co_await transact(*session, pending, *raw, transcript, held);
+      auto updates = classifyTransaction(pending, info, outcome, transcript, attempt_context);
+      if (const smtp::Reply* slow = throttleReply(outcome)) {
+        slow_down = std::to_string(slow->code) + " " + slow->text() + " from " + candidate.host +
+                    " [" + candidate.ip + "]";
+      }
+      std::vector<store::DueRecipient> still_pending;
+      for (std::size_t index = 0; index < updates.size(); ++index) {
+        const bool deferred = updates[index].processing == store::ProcessingStatus::kQueued;
+        if (updates[index].processing == store::ProcessingStatus::kProcessed) {
+          shaper.delivered(job.destination);
+        }
+        if (deferred) still_pending.push_back(pending[index]);
+        remember(updates[index]);
+      }
+      pending = std::move(still_pending);
+    }
+
+    std::optional<UnixMillis> backoff_until;
+    if (!slow_down.empty() && !pending.empty()) {
+      backoff_until = shaper.throttled(job.destination, clock.now(),
+                                       job.domain + " asked to slow down (" + slow_down + ")");
+    }
+    std::vector<store::RecipientUpdate> updates;
+    for (const auto& recipient : job.recipients) {
+      auto found = latest.find(recipient.recipient_id);
+      if (found == latest.end()) continue;
+      store::RecipientUpdate update = std::move(found->second);
+      update.failovers = std::move(earlier[recipient.recipient_id]);
+      if (backoff_until && update.next_attempt_at) {
+        update.next_attempt_at = std::max(*update.next_attempt_at, *backoff_until);
+      }
+      updates.push_back(std::move(update));
+    }
+    recordInBackground(updates);
   }
 };
 
 Scheduler::Scheduler(const asio::any_io_executor& io, asio::any_io_executor blocking,
                      store::Store& store, RelaySettingsRepository& relay_settings,
+                     RoutingRepository& routing, ResolverFactory make_resolver,
                      const Config& config, const Clock& clock)
-    : impl_(std::make_shared<Impl>(io, std::move(blocking), store, relay_settings, config, clock)) {
-}
+    : impl_(std::make_shared<Impl>(io, std::move(blocking), store, relay_settings, routing,
+                                   std::move(make_resolver), config, clock)) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -401,7 +953,8 @@ void Scheduler::stop() {
   if (impl_->stopping.exchange(true)) return;
   asio::post(impl_->strand, [impl = impl_] {
     impl->wake_timer.cancel();
-    impl->wakeIdleWorkers();
+    for (auto* pause : impl->pauses) pause->cancel();
+    impl->pool.closeAll();
   });
 }
 
@@ -411,7 +964,14 @@ bool Scheduler::stopped() const {
 }
 
 SchedulerStats Scheduler::stats() const {
-  return {impl_->claimed, impl_->transactions, impl_->sessions_opened, impl_->sandboxed};
+  SchedulerStats stats;
+  stats.claimed = impl_->claimed;
+  stats.transactions = impl_->transactions;
+  stats.sessions_opened = impl_->sessions_opened;
+  stats.sessions_reused = impl_->sessions_reused;
+  stats.sandboxed = impl_->sandboxed;
+  stats.postponed = impl_->postponed;
+  return stats;
 }
 
 }  // namespace outpost::delivery

@@ -1,10 +1,17 @@
 // CachingResolver: see caching_resolver.h. Caches what the inner Resolver returned (untrusted
-// answers, stored as they are); keys are the normalized name and the record type.
+// answers, stored as they are); keys are the record type and the normalized name (PTR: the
+// address). TTL bounds are explained at CacheOptions.
 #include "dns/caching_resolver.h"
+
+#include <algorithm>
 
 namespace outpost::dns {
 
-const CachingResolver::Entry* CachingResolver::fresh(const Key& key) {
+CachingResolver::Key CachingResolver::keyFor(RecordType type, std::string_view name) {
+  return Key{type, normalizeName(name)};
+}
+
+CachingResolver::Entry* CachingResolver::fresh(const Key& key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return nullptr;
   if (it->second.expires_at <= clock_.now()) {
@@ -14,7 +21,12 @@ const CachingResolver::Entry* CachingResolver::fresh(const Key& key) {
   return &it->second;
 }
 
-void CachingResolver::store(const Key& key, Answer answer, std::chrono::seconds ttl) {
+std::chrono::seconds CachingResolver::timeLeft(const Entry& entry) const {
+  UnixMillis left = std::max<UnixMillis>(0, entry.expires_at - clock_.now());
+  return std::chrono::seconds((left + 999) / 1000);
+}
+
+void CachingResolver::store(const Key& key, Cached answer, std::chrono::seconds ttl) {
   if (ttl.count() <= 0 || options_.max_entries == 0) return;
   UnixMillis now = clock_.now();
   if (entries_.size() >= options_.max_entries && entries_.count(key) == 0) {
@@ -25,34 +37,54 @@ void CachingResolver::store(const Key& key, Answer answer, std::chrono::seconds 
                         now + std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count()};
 }
 
-template <class T>
-void CachingResolver::remember(const Key& key, const Result<T>& result) {
+template <class Record>
+void CachingResolver::remember(const Key& key, const Result<Answer<Record>>& result) {
   if (result.ok()) {
-    store(key, result.value(), options_.positive_ttl);
-  } else if (result.error().code == kNxdomain || result.error().code == kNodata) {
-    store(key, result.error(), options_.negative_ttl);
+    store(key, result.value(), std::clamp(result->ttl, options_.min_ttl, options_.max_ttl));
+    return;
   }
+  const std::string& code = result.error().code;
+  if (code != kNxdomain && code != kNodata) return;  // temporary, or not an answer at all
+  // Asked at once, before any other lookup can complete (see Resolver::negativeTtl).
+  std::chrono::seconds ttl =
+      inner_.negativeTtl(key.first, key.second).value_or(options_.negative_ttl);
+  store(key, result.error(),
+        std::clamp(ttl, options_.min_ttl, std::max(options_.min_ttl, options_.max_negative_ttl)));
 }
 
-boost::asio::awaitable<Result<std::vector<MxRecord>>> CachingResolver::lookupMx(std::string name) {
-  Key key{RecordType::mx, normalizeName(name)};
-  if (const Entry* entry = fresh(key)) {
-    if (const auto* error = std::get_if<Error>(&entry->answer)) co_return *error;
-    co_return std::get<std::vector<MxRecord>>(entry->answer);
+template <class Record>
+std::optional<Result<Answer<Record>>> CachingResolver::cached(const Key& key) {
+  Entry* entry = fresh(key);
+  if (entry == nullptr) return std::nullopt;
+  if (const auto* error = std::get_if<Error>(&entry->answer)) return Result<Answer<Record>>(*error);
+  Answer<Record> answer = std::get<Answer<Record>>(entry->answer);
+  answer.ttl = timeLeft(*entry);
+  return Result<Answer<Record>>(std::move(answer));
+}
+
+std::optional<std::chrono::seconds> CachingResolver::negativeTtl(RecordType type,
+                                                                 std::string_view name) const {
+  auto it = entries_.find(keyFor(type, name));
+  if (it == entries_.end() || !std::holds_alternative<Error>(it->second.answer) ||
+      it->second.expires_at <= clock_.now()) {
+    return std::nullopt;
   }
+  return timeLeft(it->second);
+}
+
+boost::asio::awaitable<Result<Answer<MxRecord>>> CachingResolver::lookupMx(std::string name) {
+  Key key = keyFor(RecordType::mx, name);
+  if (auto hit = cached<MxRecord>(key)) co_return std::move(*hit);
   auto result = co_await inner_.lookupMx(std::move(name));
   remember(key, result);
   co_return result;
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> CachingResolver::cachedStrings(
+boost::asio::awaitable<Result<Answer<std::string>>> CachingResolver::cachedStrings(
     RecordType type, std::string name) {
-  Key key{type, type == RecordType::ptr ? name : normalizeName(name)};
-  if (const Entry* entry = fresh(key)) {
-    if (const auto* error = std::get_if<Error>(&entry->answer)) co_return *error;
-    co_return std::get<std::vector<std::string>>(entry->answer);
-  }
-  Result<std::vector<std::string>> result = Error{};
+  Key key = keyFor(type, name);
+  if (auto hit = cached<std::string>(key)) co_return std::move(*hit);
+  Result<Answer<std::string>> result = Error{};
   switch (type) {
     case RecordType::a:
       result = co_await inner_.lookupA(std::move(name));
@@ -73,22 +105,19 @@ boost::asio::awaitable<Result<std::vector<std::string>>> CachingResolver::cached
   co_return result;
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> CachingResolver::lookupA(
-    std::string name) {
+boost::asio::awaitable<Result<Answer<std::string>>> CachingResolver::lookupA(std::string name) {
   return cachedStrings(RecordType::a, std::move(name));
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> CachingResolver::lookupAaaa(
-    std::string name) {
+boost::asio::awaitable<Result<Answer<std::string>>> CachingResolver::lookupAaaa(std::string name) {
   return cachedStrings(RecordType::aaaa, std::move(name));
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> CachingResolver::lookupTxt(
-    std::string name) {
+boost::asio::awaitable<Result<Answer<std::string>>> CachingResolver::lookupTxt(std::string name) {
   return cachedStrings(RecordType::txt, std::move(name));
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> CachingResolver::lookupPtr(
+boost::asio::awaitable<Result<Answer<std::string>>> CachingResolver::lookupPtr(
     std::string address) {
   return cachedStrings(RecordType::ptr, std::move(address));
 }

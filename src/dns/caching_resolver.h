@@ -1,6 +1,6 @@
-// CachingResolver: a Resolver that remembers the answers of another one, and its NXDOMAIN and
-// NODATA answers (negative caching, RFC 2308), for a bounded time read from an injectable Clock.
-// Temporary failures (timeouts, SERVFAIL) are never cached: the next lookup asks again.
+// CachingResolver: a Resolver that remembers the answers of another one for their TTL, and its
+// NXDOMAIN and NODATA answers for the negative TTL of RFC 2308 §5, on an injectable Clock.
+// Temporary failures (timeouts, SERVFAIL, refused) are never cached: the next lookup asks again.
 #pragma once
 
 #include <chrono>
@@ -16,11 +16,20 @@
 namespace outpost::dns {
 
 struct CacheOptions {
-  // c-ares 1.18's parsers report no TTL for MX, TXT and PTR, so answers are kept for this fixed
-  // time rather than for each record's TTL; keep it short enough that DNS changes show up soon.
-  std::chrono::seconds positive_ttl{300};
-  // NXDOMAIN and NODATA (RFC 2308 §5 allows caching them; most zones ask for minutes).
+  // Every TTL is clamped to [min_ttl, max_ttl] (negative ones to [min_ttl, max_negative_ttl]).
+  // The floor: a record published with TTL 0 would otherwise send every delivery attempt to the
+  // DNS server; 5 s is short enough that nobody notices a change, long enough to share one answer
+  // among a burst of messages to the same domain. Answers never leave this process, so keeping
+  // them a little longer than asked harms no other cache.
+  std::chrono::seconds min_ttl{5};
+  // The ceiling: a moved MX shows up within a day even when its old TTL said a week.
+  std::chrono::seconds max_ttl{std::chrono::hours(24)};
+  // NXDOMAIN/NODATA whose reply had no SOA. RFC 2308 §5 advises against caching those at all
+  // because two caching servers could feed them to each other forever; a stub cache that never
+  // answers anyone else has no such loop, and a short time spares the server a retry storm.
   std::chrono::seconds negative_ttl{60};
+  // RFC 2308 §5: "values of one to three hours have been found to work well" as the upper bound.
+  std::chrono::seconds max_negative_ttl{std::chrono::hours(3)};
   // When full, expired entries are dropped first, then everything (simple and bounded).
   std::size_t max_entries = 10000;
 };
@@ -31,29 +40,40 @@ class CachingResolver final : public Resolver {
   CachingResolver(Resolver& inner, const Clock& clock, CacheOptions options = {})
       : inner_(inner), clock_(clock), options_(options) {}
 
-  boost::asio::awaitable<Result<std::vector<MxRecord>>> lookupMx(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupA(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupAaaa(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupTxt(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupPtr(std::string address) override;
+  // A cached answer reports the time it has left in this cache (rounded up) as its TTL; an
+  // answer fetched now reports the TTL the inner resolver gave.
+  boost::asio::awaitable<Result<Answer<MxRecord>>> lookupMx(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupA(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) override;
+  // The time a cached NXDOMAIN/NODATA for `type` and `name` has left, if there is one.
+  std::optional<std::chrono::seconds> negativeTtl(RecordType type,
+                                                  std::string_view name) const override;
 
   std::size_t size() const { return entries_.size(); }
 
  private:
-  using Answer = std::variant<std::vector<MxRecord>, std::vector<std::string>, Error>;
+  using Cached = std::variant<Answer<MxRecord>, Answer<std::string>, Error>;
   struct Entry {
-    Answer answer;
+    Cached answer;
     UnixMillis expires_at = 0;
   };
   using Key = std::pair<RecordType, std::string>;
 
+  static Key keyFor(RecordType type, std::string_view name);
   // The cached answer for `key`, or nullptr when there is none that is still fresh.
-  const Entry* fresh(const Key& key);
-  void store(const Key& key, Answer answer, std::chrono::seconds ttl);
-  template <class T>
-  void remember(const Key& key, const Result<T>& result);
-  boost::asio::awaitable<Result<std::vector<std::string>>> cachedStrings(RecordType type,
-                                                                         std::string name);
+  Entry* fresh(const Key& key);
+  std::chrono::seconds timeLeft(const Entry& entry) const;
+  void store(const Key& key, Cached answer, std::chrono::seconds ttl);
+  // Stores what the inner resolver returned, if it may be cached, for as long as it may be.
+  template <class Record>
+  void remember(const Key& key, const Result<Answer<Record>>& result);
+  // The fresh cached result for `key`, if any, with its remaining TTL.
+  template <class Record>
+  std::optional<Result<Answer<Record>>> cached(const Key& key);
+  boost::asio::awaitable<Result<Answer<std::string>>> cachedStrings(RecordType type,
+                                                                    std::string name);
 
   Resolver& inner_;
   const Clock& clock_;

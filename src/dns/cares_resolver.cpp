@@ -9,6 +9,7 @@
 #include <netdb.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -18,12 +19,15 @@
 #include <map>
 #include <mutex>
 
+#include "dns/reply_ttl.h"
+
 namespace asio = boost::asio;
 
 namespace outpost::dns {
 namespace {
 
-// What one ares_query produced: its status and, on success, the raw reply for c-ares's parsers.
+// What one ares_query produced: its status and the raw reply, if one came (on success, and on
+// NXDOMAIN/NODATA), for c-ares's parsers and readReplyTtls.
 struct RawAnswer {
   int status = ARES_SUCCESS;
   std::vector<unsigned char> reply;
@@ -45,9 +49,11 @@ Error statusError(RecordType type, const std::string& name, int status) {
       return lookupError(type, name, kServfail);
     case ARES_ETIMEOUT:
       return lookupError(type, name, kTimeout);
-    case ARES_ECONNREFUSED:
     case ARES_EREFUSED:
-      return lookupError(type, name, kRefused, ares_strerror(status));
+      return lookupError(type, name, kRefused);
+    case ARES_ECONNREFUSED:
+      // The servers' ports are closed (ICMP unreachable), or none answered usefully.
+      return lookupError(type, name, kOtherError, "could not contact the DNS servers");
     default:
       return lookupError(type, name, kOtherError, ares_strerror(status));
   }
@@ -71,7 +77,7 @@ struct CaresResolver::Impl : std::enable_shared_from_this<CaresResolver::Impl> {
     bool closed = false;
   };
 
-  explicit Impl(asio::any_io_executor ex) : executor(ex), timer(ex) {}
+  explicit Impl(const asio::any_io_executor& ex) : executor(ex), timer(ex) {}
 
   asio::any_io_executor executor;
   asio::steady_timer timer;
@@ -85,7 +91,9 @@ struct CaresResolver::Impl : std::enable_shared_from_this<CaresResolver::Impl> {
   static void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* reply, int length) {
     std::unique_ptr<PendingQuery> pending(static_cast<PendingQuery*>(arg));
     RawAnswer answer{status, {}};
-    if (status == ARES_SUCCESS && reply != nullptr && length > 0) {
+    // ares_query hands over the reply of NXDOMAIN and NODATA too: its authority section holds the
+    // SOA that says how long the negative answer may be cached.
+    if (reply != nullptr && length > 0) {
       answer.reply.assign(reply, reply + length);
     }
     pending->complete(std::move(answer));
@@ -179,7 +187,7 @@ struct CaresResolver::Impl : std::enable_shared_from_this<CaresResolver::Impl> {
   template <class Token>
   auto asyncQuery(std::string name, int type, Token&& token) {
     return asio::async_initiate<Token, void(RawAnswer)>(
-        [self = shared_from_this()](auto handler, std::string query_name, int query_type) {
+        [self = shared_from_this()](auto handler, const std::string& query_name, int query_type) {
           using Handler = decltype(handler);
           struct Pending final : PendingQuery {
             Pending(Handler h, asio::any_io_executor fallback)
@@ -212,7 +220,7 @@ struct CaresResolver::Impl : std::enable_shared_from_this<CaresResolver::Impl> {
   }
 };
 
-Result<std::unique_ptr<CaresResolver>> CaresResolver::create(asio::any_io_executor executor,
+Result<std::unique_ptr<CaresResolver>> CaresResolver::create(const asio::any_io_executor& executor,
                                                              const CaresOptions& options) {
   static std::once_flag library_once;
   static int library_status = ARES_SUCCESS;
@@ -227,7 +235,13 @@ Result<std::unique_ptr<CaresResolver>> CaresResolver::create(asio::any_io_execut
   ares.sock_state_cb_data = impl.get();
   ares.timeout = static_cast<int>(std::max<std::int64_t>(1, options.timeout.count()));
   ares.tries = std::max(1, options.tries);
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+  // Without NOCHECKRESP, c-ares 1.18 drops a SERVFAIL or REFUSED reply to try the next server and,
+  // when none is left, reports ARES_ECONNREFUSED ("Could not contact DNS servers"): the SERVFAIL
+  // would be lost. With it, ares_query maps the RCODE itself (ARES_ESERVFAIL, ARES_EREFUSED). The
+  // price: such a reply from the first server is final for that query (timeouts and unreachable
+  // servers still fail over); the delivery retry asks again later.
+  ares.flags = ARES_FLAG_NOCHECKRESP;
+  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
   int status = ares_init_options(&impl->channel, &ares, mask);
   if (status != ARES_SUCCESS) {
     impl->channel = nullptr;
@@ -248,26 +262,30 @@ Result<std::unique_ptr<CaresResolver>> CaresResolver::create(asio::any_io_execut
 
 CaresResolver::~CaresResolver() { impl_->shutdown(); }
 
-asio::awaitable<Result<std::vector<MxRecord>>> CaresResolver::lookupMx(std::string name) {
-  RawAnswer answer = co_await impl_->query(name, ns_t_mx);
-  if (answer.status != ARES_SUCCESS) co_return statusError(RecordType::mx, name, answer.status);
-  ares_mx_reply* list = nullptr;
-  int status =
-      ares_parse_mx_reply(answer.reply.data(), static_cast<int>(answer.reply.size()), &list);
-  if (status != ARES_SUCCESS) co_return statusError(RecordType::mx, name, status);
-  std::vector<MxRecord> records;
-  for (ares_mx_reply* item = list; item != nullptr; item = item->next) {
-    records.push_back(MxRecord{item->priority, hostName(item->host)});
+Error CaresResolver::failure(RecordType type, const std::string& name, int status,
+                             const std::vector<unsigned char>& reply) {
+  if (status == ARES_ENOTFOUND || status == ARES_ENODATA) {
+    last_negative_ = NegativeAnswer{type, normalizeName(name),
+                                    readReplyTtls(reply.data(), reply.size()).negative};
   }
-  ares_free_data(list);
-  if (records.empty()) co_return lookupError(RecordType::mx, name, kNodata);
-  std::stable_sort(records.begin(), records.end(), [](const MxRecord& x, const MxRecord& y) {
-    return x.preference < y.preference;
-  });
-  co_return records;
+  return statusError(type, name, status);
+}
+
+std::optional<std::chrono::seconds> CaresResolver::negativeTtl(RecordType type,
+                                                               std::string_view name) const {
+  if (!last_negative_ || last_negative_->type != type ||
+      last_negative_->name != normalizeName(name)) {
+    return std::nullopt;
+  }
+  return last_negative_->ttl;
 }
 
 namespace {
+
+// The TTL of a reply whose records c-ares parses without TTLs (MX, TXT, PTR).
+std::chrono::seconds answerTtl(const std::vector<unsigned char>& reply) {
+  return readReplyTtls(reply.data(), reply.size()).answer.value_or(std::chrono::seconds(0));
+}
 
 // Addresses of an A or AAAA reply as text.
 std::vector<std::string> addressTexts(const hostent* host, int family) {
@@ -280,53 +298,88 @@ std::vector<std::string> addressTexts(const hostent* host, int family) {
   return out;
 }
 
+// Up to this many addresses report a TTL; an RRset has one TTL (RFC 2181 §5.2), so the first
+// ones are enough.
+constexpr int kMaxAddressTtls = 32;
+
+// The smallest TTL c-ares reported with the addresses (it already folds in CNAME TTLs).
+template <class AddressTtl>
+std::chrono::seconds addressTtl(const std::array<AddressTtl, kMaxAddressTtls>& ttls, int count) {
+  if (count <= 0) return std::chrono::seconds(0);
+  int smallest = ttls[0].ttl;
+  for (int i = 1; i < count && i < kMaxAddressTtls; ++i) smallest = std::min(smallest, ttls[i].ttl);
+  return std::chrono::seconds(std::max(0, smallest));
+}
+
 }  // namespace
 
-asio::awaitable<Result<std::vector<std::string>>> CaresResolver::lookupA(std::string name) {
-  RawAnswer answer = co_await impl_->query(name, ns_t_a);
-  if (answer.status != ARES_SUCCESS) co_return statusError(RecordType::a, name, answer.status);
-  hostent* host = nullptr;
-  int status = ares_parse_a_reply(answer.reply.data(), static_cast<int>(answer.reply.size()), &host,
-                                  nullptr, nullptr);
-  if (status != ARES_SUCCESS) co_return statusError(RecordType::a, name, status);
-  auto addresses = addressTexts(host, AF_INET);
-  ares_free_hostent(host);
-  if (addresses.empty()) co_return lookupError(RecordType::a, name, kNodata);
-  co_return addresses;
-}
-
-asio::awaitable<Result<std::vector<std::string>>> CaresResolver::lookupAaaa(std::string name) {
-  RawAnswer answer = co_await impl_->query(name, ns_t_aaaa);
-  if (answer.status != ARES_SUCCESS) co_return statusError(RecordType::aaaa, name, answer.status);
-  hostent* host = nullptr;
-  int status = ares_parse_aaaa_reply(answer.reply.data(), static_cast<int>(answer.reply.size()),
-                                     &host, nullptr, nullptr);
-  if (status != ARES_SUCCESS) co_return statusError(RecordType::aaaa, name, status);
-  auto addresses = addressTexts(host, AF_INET6);
-  ares_free_hostent(host);
-  if (addresses.empty()) co_return lookupError(RecordType::aaaa, name, kNodata);
-  co_return addresses;
-}
-
-asio::awaitable<Result<std::vector<std::string>>> CaresResolver::lookupTxt(std::string name) {
-  RawAnswer answer = co_await impl_->query(name, ns_t_txt);
-  if (answer.status != ARES_SUCCESS) co_return statusError(RecordType::txt, name, answer.status);
-  ares_txt_ext* list = nullptr;
-  int status =
-      ares_parse_txt_reply_ext(answer.reply.data(), static_cast<int>(answer.reply.size()), &list);
-  if (status != ARES_SUCCESS) co_return statusError(RecordType::txt, name, status);
-  // RFC 7208 §3.3: the character-strings of one record are joined without spaces.
-  std::vector<std::string> records;
-  for (ares_txt_ext* item = list; item != nullptr; item = item->next) {
-    if (item->record_start != 0 || records.empty()) records.emplace_back();
-    records.back().append(reinterpret_cast<const char*>(item->txt), item->length);
+asio::awaitable<Result<Answer<MxRecord>>> CaresResolver::lookupMx(std::string name) {
+  RawAnswer raw = co_await impl_->query(name, ns_t_mx);
+  if (raw.status != ARES_SUCCESS) co_return failure(RecordType::mx, name, raw.status, raw.reply);
+  ares_mx_reply* list = nullptr;
+  int status = ares_parse_mx_reply(raw.reply.data(), static_cast<int>(raw.reply.size()), &list);
+  if (status != ARES_SUCCESS) co_return failure(RecordType::mx, name, status, raw.reply);
+  Answer<MxRecord> answer{{}, answerTtl(raw.reply)};
+  for (ares_mx_reply* item = list; item != nullptr; item = item->next) {
+    answer.records.push_back(MxRecord{item->priority, hostName(item->host)});
   }
   ares_free_data(list);
-  if (records.empty()) co_return lookupError(RecordType::txt, name, kNodata);
-  co_return records;
+  if (answer.records.empty()) co_return failure(RecordType::mx, name, ARES_ENODATA, raw.reply);
+  std::stable_sort(
+      answer.records.begin(), answer.records.end(),
+      [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
+  co_return answer;
 }
 
-asio::awaitable<Result<std::vector<std::string>>> CaresResolver::lookupPtr(std::string address) {
+asio::awaitable<Result<Answer<std::string>>> CaresResolver::lookupA(std::string name) {
+  RawAnswer raw = co_await impl_->query(name, ns_t_a);
+  if (raw.status != ARES_SUCCESS) co_return failure(RecordType::a, name, raw.status, raw.reply);
+  hostent* host = nullptr;
+  std::array<ares_addrttl, kMaxAddressTtls> ttls{};
+  int ttl_count = kMaxAddressTtls;
+  int status = ares_parse_a_reply(raw.reply.data(), static_cast<int>(raw.reply.size()), &host,
+                                  ttls.data(), &ttl_count);
+  if (status != ARES_SUCCESS) co_return failure(RecordType::a, name, status, raw.reply);
+  Answer<std::string> answer{addressTexts(host, AF_INET), addressTtl(ttls, ttl_count)};
+  ares_free_hostent(host);
+  if (answer.records.empty()) co_return failure(RecordType::a, name, ARES_ENODATA, raw.reply);
+  co_return answer;
+}
+
+asio::awaitable<Result<Answer<std::string>>> CaresResolver::lookupAaaa(std::string name) {
+  RawAnswer raw = co_await impl_->query(name, ns_t_aaaa);
+  if (raw.status != ARES_SUCCESS) co_return failure(RecordType::aaaa, name, raw.status, raw.reply);
+  hostent* host = nullptr;
+  std::array<ares_addr6ttl, kMaxAddressTtls> ttls{};
+  int ttl_count = kMaxAddressTtls;
+  int status = ares_parse_aaaa_reply(raw.reply.data(), static_cast<int>(raw.reply.size()), &host,
+                                     ttls.data(), &ttl_count);
+  if (status != ARES_SUCCESS) co_return failure(RecordType::aaaa, name, status, raw.reply);
+  Answer<std::string> answer{addressTexts(host, AF_INET6), addressTtl(ttls, ttl_count)};
+  ares_free_hostent(host);
+  if (answer.records.empty()) co_return failure(RecordType::aaaa, name, ARES_ENODATA, raw.reply);
+  co_return answer;
+}
+
+asio::awaitable<Result<Answer<std::string>>> CaresResolver::lookupTxt(std::string name) {
+  RawAnswer raw = co_await impl_->query(name, ns_t_txt);
+  if (raw.status != ARES_SUCCESS) co_return failure(RecordType::txt, name, raw.status, raw.reply);
+  ares_txt_ext* list = nullptr;
+  int status =
+      ares_parse_txt_reply_ext(raw.reply.data(), static_cast<int>(raw.reply.size()), &list);
+  if (status != ARES_SUCCESS) co_return failure(RecordType::txt, name, status, raw.reply);
+  // RFC 7208 §3.3: the character-strings of one record are joined without spaces.
+  Answer<std::string> answer{{}, answerTtl(raw.reply)};
+  for (ares_txt_ext* item = list; item != nullptr; item = item->next) {
+    if (item->record_start != 0 || answer.records.empty()) answer.records.emplace_back();
+    answer.records.back().append(reinterpret_cast<const char*>(item->txt), item->length);
+  }
+  ares_free_data(list);
+  if (answer.records.empty()) co_return failure(RecordType::txt, name, ARES_ENODATA, raw.reply);
+  co_return answer;
+}
+
+asio::awaitable<Result<Answer<std::string>>> CaresResolver::lookupPtr(std::string address) {
   std::string reverse = reverseName(address);
   unsigned char bytes[16] = {};
   int family = AF_INET;
@@ -339,25 +392,29 @@ asio::awaitable<Result<std::vector<std::string>>> CaresResolver::lookupPtr(std::
                                         "PTR lookup for " + address + ": not an IP address");
     }
   }
-  RawAnswer answer = co_await impl_->query(reverse, ns_t_ptr);
-  if (answer.status != ARES_SUCCESS) co_return statusError(RecordType::ptr, address, answer.status);
+  RawAnswer raw = co_await impl_->query(reverse, ns_t_ptr);
+  if (raw.status != ARES_SUCCESS) {
+    co_return failure(RecordType::ptr, address, raw.status, raw.reply);
+  }
   hostent* host = nullptr;
-  int status = ares_parse_ptr_reply(answer.reply.data(), static_cast<int>(answer.reply.size()),
-                                    bytes, length, family, &host);
-  if (status != ARES_SUCCESS) co_return statusError(RecordType::ptr, address, status);
+  int status = ares_parse_ptr_reply(raw.reply.data(), static_cast<int>(raw.reply.size()), bytes,
+                                    length, family, &host);
+  if (status != ARES_SUCCESS) co_return failure(RecordType::ptr, address, status, raw.reply);
   // c-ares keeps every PTR target in h_aliases (and the last one again in h_name).
-  std::vector<std::string> names;
-  auto add = [&names](const char* text) {
+  Answer<std::string> answer{{}, answerTtl(raw.reply)};
+  auto add = [&names = answer.records](const char* text) {
     std::string name = hostName(text);
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
   if (host != nullptr && host->h_aliases != nullptr) {
     for (char** alias = host->h_aliases; *alias != nullptr; ++alias) add(*alias);
   }
-  if (names.empty() && host != nullptr && host->h_name != nullptr) add(host->h_name);
+  if (answer.records.empty() && host != nullptr && host->h_name != nullptr) add(host->h_name);
   ares_free_hostent(host);
-  if (names.empty()) co_return lookupError(RecordType::ptr, address, kNodata);
-  co_return names;
+  if (answer.records.empty()) {
+    co_return failure(RecordType::ptr, address, ARES_ENODATA, raw.reply);
+  }
+  co_return answer;
 }
 
 }  // namespace outpost::dns

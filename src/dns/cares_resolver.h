@@ -6,7 +6,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "dns/resolver.h"
 
@@ -23,23 +25,39 @@ struct CaresOptions {
 class CaresResolver final : public Resolver {
  public:
   // Fails (dns.error, permanent) when c-ares cannot start or the server list does not parse.
-  static Result<std::unique_ptr<CaresResolver>> create(boost::asio::any_io_executor executor,
+  static Result<std::unique_ptr<CaresResolver>> create(const boost::asio::any_io_executor& executor,
                                                        const CaresOptions& options);
   ~CaresResolver() override;
   CaresResolver(const CaresResolver&) = delete;
   CaresResolver& operator=(const CaresResolver&) = delete;
 
-  boost::asio::awaitable<Result<std::vector<MxRecord>>> lookupMx(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupA(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupAaaa(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupTxt(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupPtr(std::string address) override;
+  // Answers carry the smallest TTL of the reply's answer section, as the server sent it (no
+  // bounds: those are the cache's business).
+  boost::asio::awaitable<Result<Answer<MxRecord>>> lookupMx(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupA(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) override;
+  std::optional<std::chrono::seconds> negativeTtl(RecordType type,
+                                                  std::string_view name) const override;
 
   struct Impl;
 
  private:
+  // The latest NXDOMAIN/NODATA this resolver returned (see Resolver::negativeTtl).
+  struct NegativeAnswer {
+    RecordType type = RecordType::a;
+    std::string name;  // normalized
+    std::optional<std::chrono::seconds> ttl;
+  };
+
   explicit CaresResolver(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  // The error for a failed query or parse; remembers the SOA TTL of negative answers.
+  Error failure(RecordType type, const std::string& name, int status,
+                const std::vector<unsigned char>& reply);
+
   std::shared_ptr<Impl> impl_;
+  std::optional<NegativeAnswer> last_negative_;
 };
 
 }  // namespace outpost::dns

@@ -4,27 +4,41 @@
 #include <algorithm>
 
 namespace outpost::dns {
+namespace {
+
+// Appends one record to an RRset, which keeps the smallest TTL of its records.
+template <class Record>
+void addRecord(Answer<Record>& rrset, Record record, std::chrono::seconds ttl) {
+  rrset.ttl = rrset.records.empty() ? ttl : std::min(rrset.ttl, ttl);
+  rrset.records.push_back(std::move(record));
+}
+
+}  // namespace
 
 void MemoryZone::addMx(const std::string& name, std::uint16_t preference,
-                       const std::string& exchange) {
+                       const std::string& exchange, std::chrono::seconds ttl) {
   std::string host = exchange == "." ? exchange : normalizeName(exchange);
-  nodes_[normalizeName(name)].mx.push_back(MxRecord{preference, std::move(host)});
+  addRecord(nodes_[normalizeName(name)].mx, MxRecord{preference, std::move(host)}, ttl);
 }
 
-void MemoryZone::addA(const std::string& name, const std::string& address) {
-  nodes_[normalizeName(name)].a.push_back(address);
+void MemoryZone::addA(const std::string& name, const std::string& address,
+                      std::chrono::seconds ttl) {
+  addRecord(nodes_[normalizeName(name)].a, address, ttl);
 }
 
-void MemoryZone::addAaaa(const std::string& name, const std::string& address) {
-  nodes_[normalizeName(name)].aaaa.push_back(address);
+void MemoryZone::addAaaa(const std::string& name, const std::string& address,
+                         std::chrono::seconds ttl) {
+  addRecord(nodes_[normalizeName(name)].aaaa, address, ttl);
 }
 
-void MemoryZone::addTxt(const std::string& name, const std::string& text) {
-  nodes_[normalizeName(name)].txt.push_back(text);
+void MemoryZone::addTxt(const std::string& name, const std::string& text,
+                        std::chrono::seconds ttl) {
+  addRecord(nodes_[normalizeName(name)].txt, text, ttl);
 }
 
-void MemoryZone::addPtr(const std::string& address, const std::string& host) {
-  nodes_[reverseName(address)].ptr.push_back(normalizeName(host));
+void MemoryZone::addPtr(const std::string& address, const std::string& host,
+                        std::chrono::seconds ttl) {
+  addRecord(nodes_[reverseName(address)].ptr, normalizeName(host), ttl);
 }
 
 void MemoryZone::failWithServfail(const std::string& name) {
@@ -38,6 +52,11 @@ void MemoryZone::clearFailure(const std::string& name) {
   timeout_.erase(normalizeName(name));
 }
 
+std::optional<std::chrono::seconds> MemoryZone::negativeTtl(RecordType /*type*/,
+                                                            std::string_view /*name*/) const {
+  return negative_ttl_;
+}
+
 Result<const MemoryZone::Node*> MemoryZone::find(RecordType type, const std::string& shown_name,
                                                  const std::string& key) {
   ++lookups_;
@@ -48,42 +67,41 @@ Result<const MemoryZone::Node*> MemoryZone::find(RecordType type, const std::str
   return &it->second;
 }
 
-Result<std::vector<std::string>> MemoryZone::lookupStrings(RecordType type,
-                                                           const std::string& shown_name,
-                                                           const std::string& key,
-                                                           std::vector<std::string> Node::*member) {
+Result<Answer<std::string>> MemoryZone::lookupStrings(RecordType type,
+                                                      const std::string& shown_name,
+                                                      const std::string& key,
+                                                      Answer<std::string> Node::*member) {
   auto node = find(type, shown_name, key);
   if (!node) return node.takeError();
-  const auto& records = (*node)->*member;
-  if (records.empty()) return lookupError(type, shown_name, kNodata);
-  return records;
+  const auto& rrset = (*node)->*member;
+  if (rrset.records.empty()) return lookupError(type, shown_name, kNodata);
+  return rrset;
 }
 
-boost::asio::awaitable<Result<std::vector<MxRecord>>> MemoryZone::lookupMx(std::string name) {
+boost::asio::awaitable<Result<Answer<MxRecord>>> MemoryZone::lookupMx(std::string name) {
   auto node = find(RecordType::mx, name, normalizeName(name));
   if (!node) co_return node.takeError();
-  std::vector<MxRecord> records = (*node)->mx;
-  if (records.empty()) co_return lookupError(RecordType::mx, name, kNodata);
-  std::stable_sort(records.begin(), records.end(), [](const MxRecord& x, const MxRecord& y) {
-    return x.preference < y.preference;
-  });
-  co_return records;
+  Answer<MxRecord> answer = (*node)->mx;
+  if (answer.records.empty()) co_return lookupError(RecordType::mx, name, kNodata);
+  std::stable_sort(
+      answer.records.begin(), answer.records.end(),
+      [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
+  co_return answer;
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> MemoryZone::lookupA(std::string name) {
+boost::asio::awaitable<Result<Answer<std::string>>> MemoryZone::lookupA(std::string name) {
   co_return lookupStrings(RecordType::a, name, normalizeName(name), &Node::a);
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> MemoryZone::lookupAaaa(std::string name) {
+boost::asio::awaitable<Result<Answer<std::string>>> MemoryZone::lookupAaaa(std::string name) {
   co_return lookupStrings(RecordType::aaaa, name, normalizeName(name), &Node::aaaa);
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> MemoryZone::lookupTxt(std::string name) {
+boost::asio::awaitable<Result<Answer<std::string>>> MemoryZone::lookupTxt(std::string name) {
   co_return lookupStrings(RecordType::txt, name, normalizeName(name), &Node::txt);
 }
 
-boost::asio::awaitable<Result<std::vector<std::string>>> MemoryZone::lookupPtr(
-    std::string address) {
+boost::asio::awaitable<Result<Answer<std::string>>> MemoryZone::lookupPtr(std::string address) {
   std::string key = reverseName(address);
   if (key.empty()) {
     co_return Error::permanentFailure(std::string(kOtherError),

@@ -3,8 +3,10 @@
 // not; a name with no records at all is NXDOMAIN, a known name without the asked type NODATA.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,15 +17,31 @@ namespace outpost::dns {
 
 class MemoryZone final : public Resolver {
  public:
-  void addMx(const std::string& name, std::uint16_t preference, const std::string& exchange);
+  // The TTL records get unless a test gives one.
+  static constexpr std::chrono::seconds kDefaultTtl{300};
+
+  // Each add* appends one record to the name's RRset of that type; the RRset's TTL (the one
+  // answers report) is the smallest TTL given to any of its records (RFC 2181 §5.2).
+  void addMx(const std::string& name, std::uint16_t preference, const std::string& exchange,
+             std::chrono::seconds ttl = kDefaultTtl);
   // Adds the single MX record "0 ." (RFC 7505).
-  void addNullMx(const std::string& name) { addMx(name, 0, "."); }
-  void addA(const std::string& name, const std::string& address);
-  void addAaaa(const std::string& name, const std::string& address);
+  void addNullMx(const std::string& name, std::chrono::seconds ttl = kDefaultTtl) {
+    addMx(name, 0, ".", ttl);
+  }
+  void addA(const std::string& name, const std::string& address,
+            std::chrono::seconds ttl = kDefaultTtl);
+  void addAaaa(const std::string& name, const std::string& address,
+               std::chrono::seconds ttl = kDefaultTtl);
   // `text` is the record's character-strings already joined.
-  void addTxt(const std::string& name, const std::string& text);
+  void addTxt(const std::string& name, const std::string& text,
+              std::chrono::seconds ttl = kDefaultTtl);
   // PTR for an IP address given as text; the reverse name is derived from it.
-  void addPtr(const std::string& address, const std::string& host);
+  void addPtr(const std::string& address, const std::string& host,
+              std::chrono::seconds ttl = kDefaultTtl);
+
+  // The negative-caching TTL NXDOMAIN and NODATA answers carry, as if from the zone's SOA
+  // (min of its TTL and MINIMUM); empty (the default) acts like a reply without an SOA.
+  void setNegativeTtl(std::optional<std::chrono::seconds> ttl) { negative_ttl_ = ttl; }
 
   // Every lookup of `name` (any type) fails with SERVFAIL / a timeout, both temporary. The
   // timeout is reported at once: tests should not wait.
@@ -35,25 +53,29 @@ class MemoryZone final : public Resolver {
   // How many lookups were made, all types together (lets cache tests see hits).
   int lookupCount() const { return lookups_; }
 
-  boost::asio::awaitable<Result<std::vector<MxRecord>>> lookupMx(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupA(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupAaaa(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupTxt(std::string name) override;
-  boost::asio::awaitable<Result<std::vector<std::string>>> lookupPtr(std::string address) override;
+  boost::asio::awaitable<Result<Answer<MxRecord>>> lookupMx(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupA(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) override;
+  boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) override;
+  // The zone-wide value of setNegativeTtl, whatever the name.
+  std::optional<std::chrono::seconds> negativeTtl(RecordType type,
+                                                  std::string_view name) const override;
 
  private:
   struct Node {
-    std::vector<MxRecord> mx;
-    std::vector<std::string> a, aaaa, txt, ptr;
+    Answer<MxRecord> mx;
+    Answer<std::string> a, aaaa, txt, ptr;
   };
   // The records of `key` of one type, or the error the lookup gives.
   Result<const Node*> find(RecordType type, const std::string& shown_name, const std::string& key);
-  Result<std::vector<std::string>> lookupStrings(RecordType type, const std::string& shown_name,
-                                                 const std::string& key,
-                                                 std::vector<std::string> Node::*member);
+  Result<Answer<std::string>> lookupStrings(RecordType type, const std::string& shown_name,
+                                            const std::string& key,
+                                            Answer<std::string> Node::*member);
 
   std::map<std::string, Node> nodes_;
   std::set<std::string> servfail_, timeout_;
+  std::optional<std::chrono::seconds> negative_ttl_;
   int lookups_ = 0;
 };
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,14 @@ struct MxRecord {
   // A single record with preference 0 and exchange "." says the domain accepts no mail.
   bool isNullMx() const { return preference == 0 && exchange == "."; }
   friend bool operator==(const MxRecord&, const MxRecord&) = default;
+};
+
+// The records of one answer and how long they may be kept: the smallest TTL among them
+// (RFC 2181 §5.2 gives one TTL to an RRset).
+template <class Record>
+struct Answer {
+  std::vector<Record> records;
+  std::chrono::seconds ttl{0};
 };
 
 // Error codes: "dns.timeout", "dns.servfail", "dns.refused", "dns.error" are temporary;
@@ -57,16 +67,25 @@ class Resolver {
   virtual ~Resolver() = default;
 
   // Sorted by preference, lowest (most preferred) first.
-  virtual boost::asio::awaitable<Result<std::vector<MxRecord>>> lookupMx(std::string name) = 0;
+  virtual boost::asio::awaitable<Result<Answer<MxRecord>>> lookupMx(std::string name) = 0;
   // Addresses as text ("192.0.2.1", "2001:db8::1").
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> lookupA(std::string name) = 0;
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> lookupAaaa(std::string name) = 0;
+  virtual boost::asio::awaitable<Result<Answer<std::string>>> lookupA(std::string name) = 0;
+  virtual boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) = 0;
   // One string per TXT record: its character-strings concatenated (RFC 7208 §3.3).
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> lookupTxt(std::string name) = 0;
+  virtual boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) = 0;
   // Host names for an IP address given as text (the reverse name is built here); errors name
   // the address.
-  virtual boost::asio::awaitable<Result<std::vector<std::string>>> lookupPtr(
-      std::string address) = 0;
+  virtual boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) = 0;
+
+  // For caches (RFC 2308 §5): how long the NXDOMAIN or NODATA that the lookup of `type` for
+  // `name` (an address for PTR) just returned may be kept, i.e. min(SOA TTL, SOA MINIMUM) of the
+  // reply's authority section; empty when the reply had no SOA or the backend cannot tell. Ask
+  // right after that lookup completes, before the next co_await: a resolver remembers only
+  // its latest negative answer (an Error has no room for a TTL).
+  virtual std::optional<std::chrono::seconds> negativeTtl(RecordType /*type*/,
+                                                          std::string_view /*name*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace outpost::dns

@@ -13,7 +13,7 @@ namespace {
 
 boost::json::value optionalTime(const std::optional<UnixMillis>& at) {
   if (!at) return nullptr;
-  return {formatRfc3339(*at)};
+  return boost::json::string(formatRfc3339(*at));
 }
 
 boost::json::value storedJson(const std::string& text, boost::json::value fallback) {
@@ -45,6 +45,7 @@ boost::json::object messageSummaryJson(const store::MessageSummary& summary) {
       {"attempts", summary.attempts},
       {"next_attempt_at", optionalTime(summary.next_attempt_at)},
       {"last_error", summary.last_error},
+      {"waiting_reason", summary.waiting_reason},
       {"size_bytes", summary.size_bytes},
   };
 }
@@ -64,6 +65,7 @@ boost::json::object messageDetailJson(const store::MessageDetail& detail) {
         {"attempts", recipient.attempts},
         {"next_attempt_at", optionalTime(recipient.next_attempt_at)},
         {"last_error", recipient.last_error},
+        {"waiting_reason", recipient.waiting_reason},
     });
   }
   object["recipients"] = std::move(recipients);

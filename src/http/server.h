@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "delivery/relay_settings.h"
+#include "delivery/routing.h"
 #include "intake/intake.h"
 #include "store/store.h"
 
@@ -23,12 +24,13 @@ struct Dependencies {
   const Clock& clock;
   store::Store& store;
   intake::Intake& intake;
-  delivery::RelaySettingsRepository& relay_settings;
+  delivery::RelaySettingsRepository& relay_settings;  // the default relay and the named ones
+  delivery::RoutingRepository& routing;
   // Executor of the pool where blocking calls (store, intake) run; never block I/O threads.
   boost::asio::any_io_executor blocking;
   // Wakes the delivery scheduler: there is work due now (after a retry).
   std::function<void()> wake_delivery;
-  // The relay settings were saved: open sessions must close, and delivery wakes.
+  // Relays or routes were saved: open sessions must close, and delivery wakes.
   std::function<void()> settings_changed;
 };
 

@@ -1,8 +1,10 @@
-// /api/v1/settings/smtp: the default relay (read, save, validate, send a test). Super admins
-// only. The password is write-only: it is sealed by the repository and never answered.
-// Request bodies are untrusted (settings_request.h checks them).
+// /api/v1/settings: the default relay (/smtp: read, save, validate, send a test), the named
+// relays (/relays/{name}) and the routing table (/routes). Super admins only. Passwords are
+// write-only: sealed by the repository and never answered. Request bodies and path names are
+// untrusted (settings_request.h and routing.h check them).
 #include <algorithm>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "http/auth.h"
 #include "http/json_errors.h"
@@ -30,6 +32,10 @@ boost::asio::awaitable<Result<std::optional<delivery::RelaySettings>>> loadSetti
                                      [&] { return context.deps.relay_settings.load(); });
 }
 
+void settingsChanged(Context& context) {
+  if (context.deps.settings_changed) context.deps.settings_changed();
+}
+
 bool isBlank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
@@ -53,7 +59,7 @@ boost::asio::awaitable<Response> putSmtpSettings(Context& context) {
   auto stored = co_await io::runBlocking(
       context.deps.blocking, [&] { return context.deps.relay_settings.save(*settings); });
   if (!stored) co_return responseForError(stored.error());
-  if (context.deps.settings_changed) context.deps.settings_changed();
+  settingsChanged(context);
   co_return jsonResponse(200, relaySettingsJson(settings));
 }
 
@@ -170,6 +176,144 @@ boost::asio::awaitable<Response> testSmtpSettings(Context& context) {
   co_return acceptedResponse(accepted, errors);
 }
 
+// --- Named relays -------------------------------------------------------------------------
+
+constexpr std::string_view kRelayNameRule =
+    "must be 1 to 64 characters of a-z, 0-9, '-' and '_' (routes name it as relay:NAME)";
+
+boost::asio::awaitable<Result<std::vector<delivery::RelaySettings>>> loadRelays(Context& context) {
+  co_return co_await io::runBlocking(context.deps.blocking,
+                                     [&] { return context.deps.relay_settings.listNamed(); });
+}
+
+boost::asio::awaitable<Result<delivery::EffectiveRouting>> loadRouting(Context& context) {
+  co_return co_await io::runBlocking(context.deps.blocking,
+                                     [&] { return context.deps.routing.load(); });
+}
+
+boost::asio::awaitable<Response> listRelays(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  auto relays = co_await loadRelays(context);
+  if (!relays) co_return responseForError(relays.error());
+  boost::json::array items;
+  for (const auto& relay : *relays) items.push_back(namedRelayJson(relay));
+  co_return jsonResponse(200, boost::json::object{{"items", std::move(items)}});
+}
+
+boost::asio::awaitable<Response> getRelay(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  const std::string& name = context.request.params.at(0);
+  auto relay = co_await io::runBlocking(
+      context.deps.blocking, [&] { return context.deps.relay_settings.loadNamed(name); });
+  if (!relay) co_return responseForError(relay.error());
+  if (!relay->has_value()) co_return notFound();
+  co_return jsonResponse(200, namedRelayJson(**relay));
+}
+
+// Creates (201) or replaces (200) a named relay; an omitted password keeps the saved one.
+boost::asio::awaitable<Response> putRelay(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  const std::string& name = context.request.params.at(0);
+  if (!delivery::isValidRelayName(name)) {
+    co_return invalidRequest({{"name", std::string(kRelayNameRule)}});
+  }
+  auto body = parseJsonBody(context.request.body);
+  if (!body) co_return errorResponse(400, "invalid_json", body.error().message);
+  auto relays = co_await loadRelays(context);
+  if (!relays) co_return responseForError(relays.error());
+  std::optional<delivery::RelaySettings> saved;
+  for (const auto& relay : *relays) {
+    if (relay.name == name) saved = relay;
+  }
+  std::vector<mime::FieldError> errors;
+  auto settings = parseNamedRelaySettings(*body, name, saved, errors);
+  if (settings) checkRelayFallback(*settings, *relays, errors);
+  if (!errors.empty()) co_return invalidRequest(errors);
+  auto stored = co_await io::runBlocking(
+      context.deps.blocking, [&] { return context.deps.relay_settings.saveNamed(*settings); });
+  if (!stored) co_return responseForError(stored.error());
+  settingsChanged(context);
+  co_return jsonResponse(saved ? 200 : 201, namedRelayJson(*settings));
+}
+
+// 204; 409 while a route or another relay's fallback names it (deleting it would strand
+// their mail), naming each.
+boost::asio::awaitable<Response> deleteRelay(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  const std::string& name = context.request.params.at(0);
+  auto relays = co_await loadRelays(context);
+  if (!relays) co_return responseForError(relays.error());
+  const bool known = std::any_of(relays->begin(), relays->end(),
+                                 [&](const auto& relay) { return relay.name == name; });
+  if (!known) co_return notFound();
+  auto routing = co_await loadRouting(context);
+  if (!routing) co_return responseForError(routing.error());
+  const std::vector<std::string> users = relayUsers(name, routing->table, *relays);
+  if (!users.empty()) {
+    std::string message = "relay \"" + name + "\" is in use by ";
+    for (std::size_t i = 0; i < users.size(); ++i) message += (i ? ", " : "") + users[i];
+    if (routing->source == "config") message += " (routes from the configuration file)";
+    message += ": change those first";
+    co_return errorResponse(409, "relay_in_use", message);
+  }
+  auto removed = co_await io::runBlocking(
+      context.deps.blocking, [&] { return context.deps.relay_settings.removeNamed(name); });
+  if (!removed) co_return responseForError(removed.error());
+  if (!*removed) co_return notFound();  // deleted meanwhile by another request
+  settingsChanged(context);
+  co_return Response{204, "application/json", "", {}};
+}
+
+// --- Routes -----------------------------------------------------------------------------------
+
+// The routes in force, as GET answers them.
+boost::asio::awaitable<Response> routingResponse(Context& context) {
+  auto routing = co_await loadRouting(context);
+  if (!routing) co_return responseForError(routing.error());
+  auto default_relay = co_await loadSettings(context);
+  if (!default_relay) co_return responseForError(default_relay.error());
+  co_return jsonResponse(200, routingJson(*routing, default_relay->has_value()));
+}
+
+boost::asio::awaitable<Response> getRoutes(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  co_return co_await routingResponse(context);
+}
+
+// Replaces the whole table (the configuration's no longer applies until DELETE).
+boost::asio::awaitable<Response> putRoutes(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  auto body = parseJsonBody(context.request.body);
+  if (!body) co_return errorResponse(400, "invalid_json", body.error().message);
+  if (body->is_object()) {
+    // What GET adds, so that a client can PUT back what it read.
+    body->get_object().erase("source");
+    body->get_object().erase("effective_default");
+  }
+  std::vector<mime::FieldError> errors;
+  auto table = delivery::parseRoutingJson(boost::json::serialize(*body), errors);
+  if (!table) co_return invalidRequest(errors);
+  auto relays = co_await loadRelays(context);
+  if (!relays) co_return responseForError(relays.error());
+  checkRouteRelays(*table, *relays, errors);
+  if (!errors.empty()) co_return invalidRequest(errors);
+  auto stored = co_await io::runBlocking(context.deps.blocking,
+                                         [&] { return context.deps.routing.save(*table); });
+  if (!stored) co_return responseForError(stored.error());
+  settingsChanged(context);
+  co_return co_await routingResponse(context);
+}
+
+// Forgets the saved table: the configuration's routes apply again.
+boost::asio::awaitable<Response> deleteRoutes(Context& context) {
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  auto reset =
+      co_await io::runBlocking(context.deps.blocking, [&] { return context.deps.routing.reset(); });
+  if (!reset) co_return responseForError(reset.error());
+  settingsChanged(context);
+  co_return co_await routingResponse(context);
+}
+
 }  // namespace
 
 void addSettingsRoutes(Router& router) {
@@ -177,6 +321,13 @@ void addSettingsRoutes(Router& router) {
   router.add("PUT", "/api/v1/settings/smtp", &putSmtpSettings);
   router.add("POST", "/api/v1/settings/smtp/validate", &validateSmtpSettings);
   router.add("POST", "/api/v1/settings/smtp/test", &testSmtpSettings);
+  router.add("GET", "/api/v1/settings/relays", &listRelays);
+  router.add("GET", "/api/v1/settings/relays/{name}", &getRelay);
+  router.add("PUT", "/api/v1/settings/relays/{name}", &putRelay);
+  router.add("DELETE", "/api/v1/settings/relays/{name}", &deleteRelay);
+  router.add("GET", "/api/v1/settings/routes", &getRoutes);
+  router.add("PUT", "/api/v1/settings/routes", &putRoutes);
+  router.add("DELETE", "/api/v1/settings/routes", &deleteRoutes);
 }
 
 }  // namespace outpost::http

@@ -33,8 +33,15 @@ struct Credentials {
 };
 
 struct ClientOptions {
-  std::string host;
+  std::string host;  // the name certificates are verified against (and resolved, see below)
   int port = 25;
+  // Connect to this IP address instead of resolving `host` (MX delivery resolves through its own
+  // DNS layer and tries each address in turn); "" = resolve `host`.
+  std::string connect_address;
+  // Bind the outgoing connection to this local IP (same family as the peer's); "" = any.
+  std::string source_address;
+  // How errors name the peer: "the relay", "the MX host mx1.example.org".
+  std::string peer_name = "the relay";
   TlsMode tls = TlsMode::kStartTlsRequired;
   bool verify_certificate = true;       // verify chain and host name
   std::string ca_file;                  // extra CA bundle (tests); "" = system store

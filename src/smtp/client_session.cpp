@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -21,6 +22,10 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "smtp/data_encoding.h"
 
@@ -164,21 +169,53 @@ bool hasNonAscii(std::string_view text) {
 
 }  // namespace
 
+namespace {
+
+struct SharedContext {
+  std::shared_ptr<asio::ssl::context> context;
+  std::string problem;  // e.g. an unreadable ca_file
+};
+
+// One TLS client context per CA file, shared by every session: loading the system's trust store
+// costs ~35 ms of parsing, which a session per message would pay each time. An SSL_CTX is safe
+// to share between threads once set up; a CA file that changes on disk gets a new context.
+SharedContext sharedContext(const std::string& ca_file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::filesystem::file_time_type, SharedContext>> cache;
+  std::error_code stat_error;
+  const auto modified = ca_file.empty() ? std::filesystem::file_time_type{}
+                                        : std::filesystem::last_write_time(ca_file, stat_error);
+  const std::lock_guard lock(mutex);
+  if (auto found = cache.find(ca_file);
+      found != cache.end() && found->second.first == modified && !stat_error) {
+    return found->second.second;
+  }
+  SharedContext shared;
+  shared.context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  boost::system::error_code error;
+  shared.context->set_default_verify_paths(error);
+  if (!ca_file.empty()) {
+    shared.context->load_verify_file(ca_file, error);
+    if (error) shared.problem = "cannot read the CA file " + ca_file + ": " + error.message();
+  }
+  // A failed load is not kept: the file may be fixed before the next session.
+  if (shared.problem.empty() && !stat_error) cache[ca_file] = {modified, shared};
+  return shared;
+}
+
+}  // namespace
+
 SmtpClientSession::SmtpClientSession(asio::any_io_executor executor, ClientOptions options)
     : executor_(std::move(executor)),
       options_(std::move(options)),
-      ssl_context_(asio::ssl::context::tls_client),
-      stream_(executor_, ssl_context_) {
+      ssl_context_([this] {
+        auto shared = sharedContext(options_.ca_file);
+        tls_setup_problem_ = std::move(shared.problem);
+        return std::move(shared.context);
+      }()),
+      stream_(executor_, *ssl_context_) {
   info_.host = options_.host;
   info_.port = options_.port;
-  boost::system::error_code error;
-  ssl_context_.set_default_verify_paths(error);
-  if (!options_.ca_file.empty()) {
-    ssl_context_.load_verify_file(options_.ca_file, error);
-    if (error) {
-      tls_setup_problem_ = "cannot read the CA file " + options_.ca_file + ": " + error.message();
-    }
-  }
 }
 
 SmtpClientSession::~SmtpClientSession() { closeSocket(); }
@@ -219,30 +256,32 @@ SessionError SmtpClientSession::ioError(const IoResult& result, std::string_view
             std::string(result.timed_out
                             ? "no reply within " + seconds(timeout)
                             : "the connection was lost (" + result.error.message() + ")") +
-                " after the whole message was sent and before the relay confirmed it; it may "
+                " after the whole message was sent and before " + options_.peer_name +
+                " confirmed it; it may "
                 "have been accepted, so it will be retried"),
         std::nullopt};
   }
   if (result.timed_out) {
     return SessionError{
         where,
-        Error::temporaryFailure("smtp.timeout", "the relay did not answer within " +
+        Error::temporaryFailure("smtp.timeout", options_.peer_name + " did not answer within " +
                                                     seconds(timeout) + " (" + where + ")"),
         std::nullopt};
   }
   if (result.error == asio::error::message_size) {
     return SessionError{
         where,
-        Error::temporaryFailure("smtp.protocol", "the relay sent a line longer than " +
+        Error::temporaryFailure("smtp.protocol", options_.peer_name + " sent a line longer than " +
                                                      std::to_string(kMaxPendingLine) +
                                                      " bytes; this is not an SMTP server"),
         std::nullopt};
   }
-  return SessionError{where,
-                      Error::temporaryFailure("smtp.connection_lost",
-                                              "the relay closed the connection during " + where +
-                                                  " (" + result.error.message() + ")"),
-                      std::nullopt};
+  return SessionError{
+      where,
+      Error::temporaryFailure("smtp.connection_lost", options_.peer_name +
+                                                          " closed the connection during " + where +
+                                                          " (" + result.error.message() + ")"),
+      std::nullopt};
 }
 
 SessionError SmtpClientSession::replyError(std::string_view step, const Reply& reply,
@@ -302,11 +341,11 @@ asio::awaitable<ReplyResult> SmtpClientSession::readReply(std::string_view step,
         usable_ = false;
         co_return ReplyResult{
             std::nullopt,
-            SessionError{
-                std::string(step),
-                Error::temporaryFailure("smtp.protocol",
-                                        "the relay's reply is not valid SMTP: " + parser.problem()),
-                std::nullopt}};
+            SessionError{std::string(step),
+                         Error::temporaryFailure(
+                             "smtp.protocol", options_.peer_name + "'s reply is not valid SMTP: " +
+                                                  parser.problem()),
+                         std::nullopt}};
     }
   }
 }
@@ -357,12 +396,48 @@ asio::awaitable<ReplyResult> SmtpClientSession::command(std::string_view command
   co_return co_await readReply(step, timeout);
 }
 
+Result<tcp::endpoint> SmtpClientSession::bindSource(const std::vector<tcp::endpoint>& endpoints) {
+  boost::system::error_code error;
+  const auto source = asio::ip::make_address(options_.source_address, error);
+  if (error) {
+    return Error::permanentFailure(
+        "net.source_address",
+        "the source address \"" + options_.source_address + "\" is not an IP address");
+  }
+  const auto match = std::find_if(endpoints.begin(), endpoints.end(), [&](const auto& endpoint) {
+    return endpoint.address().is_v6() == source.is_v6();
+  });
+  if (match == endpoints.end()) {
+    return Error::temporaryFailure("net.source_address",
+                                   "no address of " + options_.host + " is of the same family as " +
+                                       "the source address " + options_.source_address);
+  }
+  auto& socket = stream_.next_layer();
+  socket.open(match->protocol(), error);
+  if (!error) socket.bind(tcp::endpoint(source, 0), error);
+  if (error) {
+    closeSocket();
+    return Error::temporaryFailure(
+        "net.source_address",
+        "cannot use the source address " + options_.source_address + " (" + error.message() + ")");
+  }
+  return *match;
+}
+
 asio::awaitable<StepResult> SmtpClientSession::connect() {
   const auto timeout = options_.timeouts.connect;
   const std::string where = options_.host + ":" + std::to_string(options_.port);
   std::vector<tcp::endpoint> endpoints;
   boost::system::error_code parse_error;
-  const auto address = asio::ip::make_address(options_.host, parse_error);
+  const std::string& literal =
+      options_.connect_address.empty() ? options_.host : options_.connect_address;
+  const auto address = asio::ip::make_address(literal, parse_error);
+  if (!options_.connect_address.empty() && parse_error) {
+    co_return SessionError{"connect",
+                           Error::permanentFailure("net.address", "\"" + options_.connect_address +
+                                                                      "\" is not an IP address"),
+                           std::nullopt};
+  }
   if (!parse_error) {
     endpoints.emplace_back(address, static_cast<unsigned short>(options_.port));
   } else {
@@ -391,11 +466,30 @@ asio::awaitable<StepResult> SmtpClientSession::connect() {
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
 
+  boost::system::error_code error;
+  tcp::endpoint endpoint;
+  bool timed_out = false;
+  auto& socket = stream_.next_layer();
   asio::steady_timer deadline(executor_, timeout);
-  auto connecting = asio::async_connect(stream_.next_layer(), endpoints, kUseTuple);
-  auto wait = deadline.async_wait(kUseTuple);
-  auto result = co_await (std::move(connecting) || std::move(wait));
-  if (result.index() == 1) {
+  if (options_.source_address.empty()) {
+    auto connecting = asio::async_connect(socket, endpoints, kUseTuple);
+    auto wait = deadline.async_wait(kUseTuple);
+    auto result = co_await (std::move(connecting) || std::move(wait));
+    timed_out = result.index() == 1;
+    if (!timed_out) std::tie(error, endpoint) = std::get<0>(result);
+  } else {
+    // A range connect closes and reopens the socket per endpoint, which would drop the bind:
+    // bind, then connect to the first endpoint of the source address's family.
+    auto bound = bindSource(endpoints);
+    if (!bound) co_return SessionError{"connect", bound.takeError(), std::nullopt};
+    endpoint = *bound;
+    auto connecting = socket.async_connect(endpoint, kUseTuple);
+    auto wait = deadline.async_wait(kUseTuple);
+    auto result = co_await (std::move(connecting) || std::move(wait));
+    timed_out = result.index() == 1;
+    if (!timed_out) std::tie(error) = std::get<0>(result);
+  }
+  if (timed_out) {
     closeSocket();
     co_return SessionError{
         "connect",
@@ -403,14 +497,13 @@ asio::awaitable<StepResult> SmtpClientSession::connect() {
                                 "no connection to " + where + " within " + seconds(timeout)),
         std::nullopt};
   }
-  auto [error, endpoint] = std::get<0>(result);
   if (error) {
     closeSocket();
     std::string code = "net.connect";
     std::string message = "cannot connect to " + where + " (" + error.message() + ")";
     if (error == asio::error::connection_refused) {
       code = "net.refused";
-      message = "the relay refused the connection on " + where +
+      message = options_.peer_name + " refused the connection on " + where +
                 " (nothing listens on that port, or a firewall rejects it)";
     } else if (error == asio::error::host_unreachable ||
                error == asio::error::network_unreachable) {
@@ -457,22 +550,23 @@ std::string SmtpClientSession::describeVerifyFailure(X509_STORE_CTX* store, bool
   if (current == nullptr) current = leaf;
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return "the relay's certificate expired on " +
+      return options_.peer_name + "'s certificate expired on " +
              timeText(X509_get0_notAfter(current)).substr(0, 10) + " (" + reason + ")";
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      return "the relay's certificate is not valid before " +
+      return options_.peer_name + "'s certificate is not valid before " +
              timeText(X509_get0_notBefore(current)).substr(0, 10) + " (" + reason + ")";
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-      return "the relay's certificate is self-signed and not trusted by this server (" + reason +
-             ")";
+      return options_.peer_name + "'s certificate is self-signed and not trusted by this server (" +
+             reason + ")";
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      return "the relay's certificate was issued by an authority this server does not trust (" +
-             reason + ")";
+      return options_.peer_name +
+             "'s certificate was issued by an authority this server does not trust (" + reason +
+             ")";
     default:
-      return "the relay's certificate could not be verified (" + reason + ")";
+      return options_.peer_name + "'s certificate could not be verified (" + reason + ")";
   }
 }
 
@@ -539,7 +633,7 @@ asio::awaitable<StepResult> SmtpClientSession::readGreeting() {
   info_.banner = result.reply->text();
   if (result.reply->code != 220) {
     co_return replyError("greeting", *result.reply,
-                         "the relay refused the session at its greeting");
+                         options_.peer_name + " refused the session at its greeting");
   }
   co_return std::nullopt;
 }
@@ -584,7 +678,7 @@ asio::awaitable<StepResult> SmtpClientSession::sendEhlo(bool* refused) {
     *refused = true;
     co_return std::nullopt;
   }
-  co_return replyError("ehlo", *result.reply, "the relay refused EHLO");
+  co_return replyError("ehlo", *result.reply, options_.peer_name + " refused EHLO");
 }
 
 asio::awaitable<StepResult> SmtpClientSession::hello() {
@@ -595,7 +689,7 @@ asio::awaitable<StepResult> SmtpClientSession::hello() {
   auto result = co_await command("HELO " + options_.helo_name, "helo", options_.timeouts.ehlo);
   if (result.error) co_return std::move(result.error);
   if (result.reply->code != 250) {
-    co_return replyError("helo", *result.reply, "the relay refused both EHLO and HELO");
+    co_return replyError("helo", *result.reply, options_.peer_name + " refused both EHLO and HELO");
   }
   info_.extensions.clear();
   info_.max_size = 0;
@@ -608,18 +702,19 @@ asio::awaitable<StepResult> SmtpClientSession::startTls() {
   auto result = co_await command("STARTTLS", "starttls", options_.timeouts.ehlo);
   if (result.error) co_return std::move(result.error);
   if (result.reply->code != 220) {
-    co_return replyError("starttls", *result.reply, "the relay refused STARTTLS");
+    co_return replyError("starttls", *result.reply, options_.peer_name + " refused STARTTLS");
   }
   if (!read_buffer_.empty()) {
     // RFC 3207 §5 / CVE-2011-0411: bytes sent before the handshake must not be read as if
     // they came over TLS.
     broken_ = true;
     closeSocket();
-    co_return SessionError{"starttls",
-                           Error::temporaryFailure("smtp.protocol",
-                                                   "the relay sent data after its STARTTLS reply, "
-                                                   "before TLS started; refusing to continue"),
-                           std::nullopt};
+    co_return SessionError{
+        "starttls",
+        Error::temporaryFailure("smtp.protocol", options_.peer_name +
+                                                     " sent data after its STARTTLS reply, "
+                                                     "before TLS started; refusing to continue"),
+        std::nullopt};
   }
   if (auto error = co_await handshake()) co_return error;
   // RFC 3207 §4.2: forget what was offered in plain text and ask again.
@@ -630,11 +725,11 @@ StepResult SmtpClientSession::authOutcome(const Reply& reply) {
   if (reply.code == 235) return std::nullopt;
   std::string message;
   if (reply.code == 535) {
-    message = "the relay rejected the user name or password";
+    message = options_.peer_name + " rejected the user name or password";
   } else if (reply.code == 454) {
-    message = "the relay could not check the credentials right now";
+    message = options_.peer_name + " could not check the credentials right now";
   } else {
-    message = "the relay refused authentication";
+    message = options_.peer_name + " refused authentication";
   }
   message += " (" + reply.firstLine() + ")";
   if (reply.code == 334) {
@@ -677,7 +772,7 @@ asio::awaitable<StepResult> SmtpClientSession::authLogin() {
 asio::awaitable<StepResult> SmtpClientSession::authenticate() {
   if (!options_.credentials) co_return std::nullopt;
   if (!offers("AUTH")) {
-    std::string message = "the relay does not offer AUTH";
+    std::string message = options_.peer_name + " does not offer AUTH";
     if (!tls_active_ && offers("STARTTLS")) {
       message += " before STARTTLS; turn TLS on in the relay settings";
     } else {
@@ -690,11 +785,11 @@ asio::awaitable<StepResult> SmtpClientSession::authenticate() {
   if (auth_mechanisms_.count("LOGIN")) co_return co_await authLogin();
   std::string offered;
   for (const auto& mechanism : auth_mechanisms_) offered += " " + mechanism;
-  co_return SessionError{
-      "auth",
-      Error::temporaryFailure("smtp.auth_unavailable",
-                              "the relay offers AUTH" + offered + " but neither PLAIN nor LOGIN"),
-      std::nullopt};
+  co_return SessionError{"auth",
+                         Error::temporaryFailure("smtp.auth_unavailable",
+                                                 options_.peer_name + " offers AUTH" + offered +
+                                                     " but neither PLAIN nor LOGIN"),
+                         std::nullopt};
 }
 
 asio::awaitable<StepResult> SmtpClientSession::openAll() {
@@ -730,7 +825,8 @@ bool SmtpClientSession::recordRecipientReply(ReplyResult& result, const std::str
   if (result.reply->positive()) ++accepted;
   outcome.recipient_replies.push_back({recipient, *result.reply});
   if (result.reply->code == 421) {
-    outcome.session_error = replyError("rcpt", *result.reply, "the relay closed the session");
+    outcome.session_error =
+        replyError("rcpt", *result.reply, options_.peer_name + " closed the session");
     return false;
   }
   return true;
@@ -765,7 +861,7 @@ asio::awaitable<void> SmtpClientSession::sendBody(std::string_view message,
   outcome.remote_queue_id = remoteQueueId(*result.reply);
   if (result.reply->code == 421) {
     outcome.session_error =
-        replyError("end_of_data", *result.reply, "the relay closed the session");
+        replyError("end_of_data", *result.reply, options_.peer_name + " closed the session");
   }
   outcome.data_reply = std::move(result.reply);
 }
@@ -811,8 +907,9 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
     outcome.session_error = SessionError{
         "mail",
         Error::permanentFailure("smtp.smtputf8_unavailable",
-                                "the relay does not support SMTPUTF8, which this message needs "
-                                "(non-ASCII characters in an address)"),
+                                options_.peer_name +
+                                    " does not support SMTPUTF8, which this message needs "
+                                    "(non-ASCII characters in an address)"),
         std::nullopt};
     co_return outcome;
   }
@@ -851,7 +948,7 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
     outcome.mail_reply = *mail_result.reply;
     if (mail_result.reply->code == 421) {
       outcome.session_error =
-          replyError("mail", *mail_result.reply, "the relay closed the session");
+          replyError("mail", *mail_result.reply, options_.peer_name + " closed the session");
       co_return outcome;
     }
     for (std::size_t i = 0; i < rcpts.size(); ++i) {
@@ -884,7 +981,7 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
     if (mail_ok && accepted > 0) outcome.data_reply = *data_result.reply;
     if (data_result.reply->code == 421) {
       outcome.session_error =
-          replyError("data", *data_result.reply, "the relay closed the session");
+          replyError("data", *data_result.reply, options_.peer_name + " closed the session");
       co_return outcome;
     }
     if (mail_ok) co_await abortTransaction(outcome);
@@ -899,7 +996,8 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
   }
   outcome.mail_reply = *mail_result.reply;
   if (mail_result.reply->code == 421) {
-    outcome.session_error = replyError("mail", *mail_result.reply, "the relay closed the session");
+    outcome.session_error =
+        replyError("mail", *mail_result.reply, options_.peer_name + " closed the session");
   }
   if (!mail_result.reply->positive()) co_return outcome;
   for (std::size_t i = 0; i < rcpts.size(); ++i) {
@@ -921,7 +1019,7 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
     outcome.data_reply = *data_result.reply;
     if (data_result.reply->code == 421) {
       outcome.session_error =
-          replyError("data", *data_result.reply, "the relay closed the session");
+          replyError("data", *data_result.reply, options_.peer_name + " closed the session");
       co_return outcome;
     }
     co_await abortTransaction(outcome);
@@ -939,7 +1037,7 @@ asio::awaitable<Result<void>> SmtpClientSession::reset() {
   if (result.error) co_return std::move(result.error->error);
   if (result.reply->code != 250) {
     usable_ = false;
-    co_return replyError("rset", *result.reply, "the relay refused RSET").error;
+    co_return replyError("rset", *result.reply, options_.peer_name + " refused RSET").error;
   }
   co_return success();
 }

@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -76,6 +77,10 @@ class SmtpClientSession final : public ClientSession {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // Opens the socket bound to options.source_address; the endpoint to connect to.
+  Result<boost::asio::ip::tcp::endpoint> bindSource(
+      const std::vector<boost::asio::ip::tcp::endpoint>& endpoints);
+
   struct IoResult {
     boost::system::error_code error;
     bool timed_out = false;
@@ -122,14 +127,14 @@ class SmtpClientSession final : public ClientSession {
 
   boost::asio::any_io_executor executor_;
   ClientOptions options_;
-  boost::asio::ssl::context ssl_context_;
+  std::string tls_setup_problem_;  // e.g. an unreadable ca_file; set before ssl_context_
+  std::shared_ptr<boost::asio::ssl::context> ssl_context_;  // shared by sessions, see .cpp
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
   bool tls_active_ = false;
   bool usable_ = false;
   bool certificate_recorded_ = false;
-  bool broken_ = false;            // an I/O failure: the dialogue is out of step, no QUIT
-  std::string tls_setup_problem_;  // e.g. an unreadable ca_file
-  std::string verify_problem_;     // a sentence for the user, "" when verified
+  bool broken_ = false;         // an I/O failure: the dialogue is out of step, no QUIT
+  std::string verify_problem_;  // a sentence for the user, "" when verified
   std::optional<int> certificate_days_left_;
   std::string read_buffer_;
   std::array<char, 8192> chunk_{};

@@ -208,6 +208,61 @@ constexpr Entry kErrors[] = {
      "Fix the address; line breaks are never allowed in an address."},
 };
 
+// Direct delivery: the recipient's domain and its MX hosts, which the sender does not run.
+constexpr Entry kMxErrors[] = {
+    {"mx.null_mx",
+     "The recipient's domain publishes a null MX record (RFC 7505): it accepts no e-mail at all.",
+     "Check the address for typos; the domain does not receive mail, so this will not change by "
+     "retrying."},
+    {"mx.no_address", "None of the recipient domain's mail servers has an address in DNS.",
+     "The recipient's domain has broken MX records; check the address for typos, or tell the "
+     "recipient's postmaster."},
+    {"dns.nxdomain", "The recipient's domain does not exist in DNS.",
+     "Check the address for typos (e.g. gmial.com)."},
+    {"dns.nodata", "The recipient's domain has no mail server records in DNS.",
+     "Check the address for typos, or tell the recipient's postmaster."},
+    {"dns.timeout", "The DNS lookup for the recipient's domain timed out.",
+     "Outpost retries; if it keeps happening, check this server's DNS resolver (dns_server)."},
+    {"dns.servfail",
+     "The DNS servers of the recipient's domain failed to answer (SERVFAIL), often a broken or "
+     "expired DNSSEC signature.",
+     "Outpost retries; if it lasts, tell the recipient's postmaster."},
+    {"dns.refused", "The DNS resolver refused the lookup.",
+     "Check that this server may use its DNS resolver (dns_server)."},
+    {"dns.error", "The DNS lookup for the recipient's domain failed.",
+     "Outpost retries; check this server's DNS resolver if it keeps happening."},
+    {"net.refused", "The recipient's mail server refused the connection.",
+     "Outpost tries the domain's other MX hosts and retries later; nothing to change here "
+     "unless every domain fails the same way (then check outgoing port 25 at your firewall or "
+     "provider)."},
+    {"net.unreachable", "The recipient's mail server cannot be reached from this server.",
+     "If this happens for every domain, outgoing port 25 or IPv6 may be blocked here."},
+    {"net.connect", "The connection to the recipient's mail server failed.",
+     "Outpost retries; if every domain fails, check outgoing port 25 at your firewall or "
+     "provider."},
+    {"smtp.timeout", "The recipient's mail server did not answer in time.",
+     "Outpost retries; a silent port 25 for every domain usually means the provider blocks it."},
+    {"smtp.connection_lost", "The recipient's mail server closed the connection unexpectedly.",
+     "Outpost retries with the next MX host or later."},
+    {"tls.handshake", "The TLS handshake with the recipient's mail server failed.",
+     "With opportunistic TLS outpost retries in plain text; with require-tls the message waits "
+     "until the server's TLS works or the policy changes."},
+    {"tls.verify",
+     "The recipient's mail server did not present a valid certificate, and its domain's policy "
+     "requires verified TLS (require-tls).",
+     "Ask the recipient's postmaster to fix the certificate, or relax the domain's TLS policy "
+     "in the routes if plain or unverified TLS is acceptable."},
+    {"smtp.starttls_unavailable",
+     "The recipient's mail server does not offer STARTTLS, and the domain's policy requires TLS.",
+     "Relax the domain's TLS policy (routes) or ask the recipient's postmaster to enable TLS."},
+    {"smtp.reply", "The recipient's mail server refused a step of the SMTP session.",
+     "Read the server's reply for the reason."},
+    {"smtp.smtputf8_unavailable",
+     "The message needs SMTPUTF8 (non-ASCII addresses) but the recipient's server does not "
+     "support it.",
+     "Use an ASCII address for this recipient."},
+};
+
 std::string lowerCopy(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -326,6 +381,17 @@ Explanation explainError(std::string_view error_code, std::string_view text) {
     return out;
   }
   return {"The session with the relay failed.", "Read the error message; outpost retries."};
+}
+
+Explanation explainError(std::string_view error_code, std::string_view text, Peer peer) {
+  if (peer == Peer::kMxHost) {
+    if (const Entry* entry = lookup(kMxErrors, error_code)) return fromEntry(*entry);
+    if (lookup(kErrors, error_code) == nullptr) {
+      return {"The session with the recipient's mail server failed.",
+              "Read the error message; outpost retries."};
+    }
+  }
+  return explainError(error_code, text);
 }
 
 }  // namespace outpost::smtp

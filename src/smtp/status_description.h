@@ -18,4 +18,9 @@ Explanation explainReply(int code, std::string_view enhanced_code, std::string_v
 // From a SessionError's error code ("smtp.timeout", "net.refused", "tls.verify", …).
 Explanation explainError(std::string_view error_code, std::string_view text);
 
+// Who the session was with: the advice differs ("check the SMTP settings" makes no sense for a
+// recipient's MX host, which the sender does not run).
+enum class Peer { kRelay, kMxHost };
+Explanation explainError(std::string_view error_code, std::string_view text, Peer peer);
+
 }  // namespace outpost::smtp

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -89,12 +90,25 @@ struct AttemptRecord {
 };
 
 struct RecipientUpdate {
+  // Servers tried before `attempt` within the same delivery try (MX fail-over): each becomes an
+  // attempt row of its own, but the try counts once for the retry schedule.
+  std::vector<AttemptRecord> failovers;
   AttemptRecord attempt;
   ProcessingStatus processing =
       ProcessingStatus::kQueued;  // processed | failure | queued (deferred)
   DeliveryStatus delivery = DeliveryStatus::kUnknown;
   std::optional<UnixMillis> next_attempt_at;  // when deferred
   std::string lease_owner;  // the update applies only while this node still holds the lease
+};
+
+// A leased recipient put back in the queue without an attempt: it waits until `until` for a
+// reason the Outbox shows ("example.org is throttling us: 421 …").
+struct Postponement {
+  std::int64_t recipient_id = 0;
+  std::string message_id;
+  UnixMillis until = 0;
+  std::string reason;
+  std::string lease_owner;  // applies only while this node still holds the lease
 };
 
 enum class View { kSent, kOutbox, kFailed };
@@ -128,6 +142,7 @@ struct MessageSummary {
   int attempts = 0;
   std::optional<UnixMillis> next_attempt_at;  // earliest among queued recipients
   std::string last_error;                     // text of the latest failed attempt
+  std::string waiting_reason;  // why a queued message waits without an attempt (shaping), or ""
   std::int64_t size_bytes = 0;
   std::string api_key_name;
 };
@@ -146,6 +161,7 @@ struct RecipientDetail {
   int attempts = 0;
   std::optional<UnixMillis> next_attempt_at;
   std::string last_error;
+  std::string waiting_reason;  // see Postponement; cleared by the next attempt
 };
 
 struct Event {
@@ -214,6 +230,9 @@ class Store {
   // Records attempts and new recipient statuses, and refreshes the messages' summaries,
   // in one commit. Updates whose lease was lost are ignored (another node owns them now).
   virtual Result<void> recordOutcomes(const std::vector<RecipientUpdate>& updates) = 0;
+  // Puts recipients back in the queue without counting an attempt (a throttled destination):
+  // due again at `until`, with `reason` shown until their next attempt. One commit.
+  virtual Result<void> postpone(const std::vector<Postponement>& postponements) = 0;
   // Releases leases held by `lease_owner` without an attempt (shutdown): back to queued.
   virtual Result<void> releaseLeases(std::string_view lease_owner) = 0;
 
@@ -243,6 +262,11 @@ class Store {
   // Settings are opaque JSON documents by key ("smtp", …); secrets inside are already sealed.
   virtual Result<std::optional<std::string>> getSetting(std::string_view key) = 0;
   virtual Result<void> putSetting(std::string_view key, std::string_view value) = 0;
+  // The settings whose key starts with `prefix` ("relay:"), as (key, value), sorted by key.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> listSettings(
+      std::string_view prefix) = 0;
+  // False when there was no such setting.
+  virtual Result<bool> deleteSetting(std::string_view key) = 0;
 };
 
 }  // namespace outpost::store

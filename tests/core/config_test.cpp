@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -85,6 +86,19 @@ TEST(Config, TheDocumentedExampleFileLoadsAndMatchesTheDefaults) {
   EXPECT_EQ(config.delivery.max_lifetime, defaults.delivery.max_lifetime);
   EXPECT_EQ(config.delivery.timeouts.data_term, defaults.delivery.timeouts.data_term);
   EXPECT_EQ(config.delivery.timeouts.connect, defaults.delivery.timeouts.connect);
+  EXPECT_EQ(config.delivery.max_total_connections, defaults.delivery.max_total_connections);
+  EXPECT_EQ(config.delivery.domain_connections, defaults.delivery.domain_connections);
+  EXPECT_EQ(config.delivery.domain_messages_per_minute,
+            defaults.delivery.domain_messages_per_minute);
+  EXPECT_EQ(config.delivery.backoff_initial, defaults.delivery.backoff_initial);
+  EXPECT_EQ(config.delivery.backoff_max, defaults.delivery.backoff_max);
+  EXPECT_EQ(config.delivery.mx_port, defaults.delivery.mx_port);
+  EXPECT_EQ(config.delivery.max_mx_addresses, defaults.delivery.max_mx_addresses);
+  EXPECT_EQ(config.dns_server, defaults.dns_server);
+  EXPECT_EQ(config.dns_timeout, defaults.dns_timeout);
+  // The example shows the routing tables (commented values aside) without routing anything.
+  EXPECT_EQ(config.routing.default_route, "");
+  EXPECT_TRUE(config.routing.domains.empty());
 }
 
 TEST(Config, EnvironmentOverridesTheFile) {
@@ -96,6 +110,186 @@ TEST(Config, EnvironmentOverridesTheFile) {
   EXPECT_EQ(config.http_listen, "127.0.0.2:8025");
   ::unsetenv("OUTPOST_DELIVERY_MAX_CONNECTIONS");
   ::unsetenv("OUTPOST_HTTP");
+}
+
+TEST(Config, ReadsTheDeliveryAndDnsKeysOfMxDelivery) {
+  const std::string path = writeFile(R"(
+dns_server = "127.0.0.1:5353,[::1]:53"
+dns_timeout = "500ms"
+[delivery]
+max_total_connections = 50
+domain_connections = 4
+domain_messages_per_minute = 0
+backoff_initial = "30s"
+backoff_max = "1h"
+mx_port = 2526
+max_mx_addresses = 3
+helo_name = "out.example.com"
+source_address_v4 = "127.0.0.1"
+source_address_v6 = "::1"
+)");
+  Config config;
+  auto result = loadConfigFile(path, config);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(config.dns_server, "127.0.0.1:5353,[::1]:53");
+  EXPECT_EQ(config.dns_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(config.delivery.max_total_connections, 50u);
+  EXPECT_EQ(config.delivery.domain_connections, 4u);
+  EXPECT_EQ(config.delivery.domain_messages_per_minute, 0u);
+  EXPECT_EQ(config.delivery.backoff_initial, std::chrono::seconds(30));
+  EXPECT_EQ(config.delivery.backoff_max, std::chrono::hours(1));
+  EXPECT_EQ(config.delivery.mx_port, 2526);
+  EXPECT_EQ(config.delivery.max_mx_addresses, 3u);
+  EXPECT_EQ(config.delivery.helo_name, "out.example.com");
+  EXPECT_EQ(config.delivery.source_address_v4, "127.0.0.1");
+  EXPECT_EQ(config.delivery.source_address_v6, "::1");
+  std::filesystem::remove(path);
+}
+
+TEST(Config, ReadsTheRoutingTables) {
+  const std::string path = writeFile(R"(
+[routing]
+default = "mx"
+[routing.domains]
+"example.org" = "relay:eu"
+".corp.example" = "sandbox"
+[routing.sender_domains]
+"shop.example" = "relay"
+[routing.tls]
+"bank.example" = "require-tls"
+[routing.limits."gmail.com"]
+connections = 5
+messages_per_minute = 600
+[routing.limits."yahoo.com"]
+connections = 2
+)");
+  Config config;
+  auto result = loadConfigFile(path, config);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(config.routing.default_route, "mx");
+  EXPECT_EQ(config.routing.domains,
+            (std::map<std::string, std::string>{{"example.org", "relay:eu"},
+                                                {".corp.example", "sandbox"}}));
+  EXPECT_EQ(config.routing.sender_domains.at("shop.example"), "relay");
+  EXPECT_EQ(config.routing.tls.at("bank.example"), "require-tls");
+  EXPECT_EQ(config.routing.limits.at("gmail.com"),
+            (std::map<std::string, long long>{{"connections", 5}, {"messages_per_minute", 600}}));
+  EXPECT_EQ(config.routing.limits.at("yahoo.com").at("connections"), 2);
+  std::filesystem::remove(path);
+}
+
+// Loads `text` and returns the error message ("" when it loaded).
+std::string loadError(const std::string& text) {
+  const std::string path = writeFile(text);
+  Config config;
+  auto result = loadConfigFile(path, config);
+  std::filesystem::remove(path);
+  return result.ok() ? std::string() : result.error().message;
+}
+
+TEST(Config, SaysHowToWriteRoutingTablesWhenTheyAreWrong) {
+  using ::testing::HasSubstr;
+  // Unquoted, example.org is a table "example" holding "org".
+  EXPECT_THAT(loadError(R"([routing.domains]
+example.org = "mx")"),
+              HasSubstr("quote domain names"));
+  EXPECT_THAT(loadError(R"([routing.limits.gmail.com]
+connections = 5)"),
+              HasSubstr("quote domain names"));
+  EXPECT_THAT(loadError(R"([routing.domains]
+"example.org" = "smtp")"),
+              HasSubstr("sandbox, mx, relay or relay:NAME"));
+  EXPECT_THAT(loadError(R"([routing.tls]
+"example.org" = "required")"),
+              HasSubstr("opportunistic, require-tls or none"));
+  EXPECT_THAT(loadError(R"([routing.limits."gmail.com"]
+speed = 5)"),
+              HasSubstr(R"(routing.limits."gmail.com".speed)"));
+  EXPECT_THAT(loadError(R"([routing.limits."gmail.com"]
+connections = 0)"),
+              HasSubstr("at least 1"));
+  EXPECT_THAT(loadError(R"([routing]
+domains = "mx")"),
+              HasSubstr("must be a table"));
+  EXPECT_THAT(loadError(R"([routing]
+default = "smtp")"),
+              HasSubstr("relay:NAME"));
+}
+
+TEST(Config, ChecksTheDefaultRoute) {
+  for (const char* route : {"mx", "relay", "sandbox", "relay:eu", "relay:eu-2_b", ""}) {
+    Config config;
+    EXPECT_TRUE(applySetting("routing.default", route, config).ok()) << route;
+    EXPECT_EQ(config.routing.default_route, route);
+  }
+  for (const char* route : {"MX", "smtp", "relay:", "relay:EU", "relay:a b", "direct"}) {
+    Config config;
+    auto result = applySetting("routing.default", route, config);
+    ASSERT_FALSE(result.ok()) << route;
+    EXPECT_NE(result.error().message.find("expected sandbox, mx, relay or relay:NAME"),
+              std::string::npos)
+        << result.error().message;
+  }
+}
+
+TEST(Config, ChecksDnsServers) {
+  for (const char* servers : {"127.0.0.1", "127.0.0.1:5353", "[::1]:5353", "[::1]", "::1",
+                              "2001:db8::53", "127.0.0.1:53,[::1]:53,192.0.2.1", ""}) {
+    Config config;
+    EXPECT_TRUE(applySetting("dns_server", servers, config).ok()) << servers;
+    EXPECT_EQ(config.dns_server, servers);
+  }
+  for (const char* servers :
+       {"dns.example.com", "127.0.0.1:0", "127.0.0.1:65536", "[::1", "[::1]:", "[::1]5353",
+        "127.0.0.1:", ",127.0.0.1", "127.0.0.1,", "127.0.0.1 :53", "[127.0.0.1]:53", "1.2.3:53"}) {
+    Config config;
+    auto result = applySetting("dns_server", servers, config);
+    ASSERT_FALSE(result.ok()) << servers;
+    EXPECT_NE(result.error().message.find("IP[:PORT]"), std::string::npos);
+  }
+}
+
+TEST(Config, ChecksPortsAddressesAndLimits) {
+  Config config;
+  EXPECT_FALSE(applySetting("delivery.mx_port", "0", config).ok());
+  EXPECT_FALSE(applySetting("delivery.mx_port", "65536", config).ok());
+  EXPECT_TRUE(applySetting("delivery.mx_port", "2525", config).ok());
+  EXPECT_EQ(config.delivery.mx_port, 2525);
+  EXPECT_FALSE(applySetting("delivery.source_address_v4", "::1", config).ok());
+  EXPECT_FALSE(applySetting("delivery.source_address_v6", "127.0.0.1", config).ok());
+  EXPECT_FALSE(applySetting("delivery.domain_connections", "0", config).ok());
+  EXPECT_TRUE(applySetting("delivery.domain_messages_per_minute", "0", config).ok());
+  EXPECT_FALSE(applySetting("delivery.helo_name", "two words", config).ok());
+  EXPECT_FALSE(applySetting("dns_timeout", "0ms", config).ok());
+  EXPECT_FALSE(applySetting("dns_timeout", "5sms", config).ok());
+  EXPECT_TRUE(applySetting("dns_timeout", "2s", config).ok());
+  EXPECT_EQ(config.dns_timeout, std::chrono::seconds(2));
+}
+
+TEST(Config, FlagsWithTheirOwnNamesHaveTheirOwnEnvironmentVariables) {
+  EXPECT_EQ(configKeyForFlag("default-route"), "routing.default");
+  EXPECT_EQ(configKeyForFlag("mx-port"), "delivery.mx_port");
+  EXPECT_EQ(configKeyForFlag("dns-server"), "dns_server");
+  EXPECT_EQ(configKeyForFlag("log-level"), "log_level");
+
+  ::setenv("OUTPOST_DEFAULT_ROUTE", "mx", 1);
+  ::setenv("OUTPOST_MX_PORT", "2526", 1);
+  ::setenv("OUTPOST_DNS_SERVER", "127.0.0.1:5353", 1);
+  Config config;
+  auto applied = applyEnvironment(config);
+  ::unsetenv("OUTPOST_DEFAULT_ROUTE");
+  ::unsetenv("OUTPOST_MX_PORT");
+  ::unsetenv("OUTPOST_DNS_SERVER");
+  ASSERT_TRUE(applied.ok()) << applied.error().message;
+  EXPECT_EQ(config.routing.default_route, "mx");
+  EXPECT_EQ(config.delivery.mx_port, 2526);
+  EXPECT_EQ(config.dns_server, "127.0.0.1:5353");
+
+  ::setenv("OUTPOST_DEFAULT_ROUTE", "carrier-pigeon", 1);
+  auto refused = applyEnvironment(config);
+  ::unsetenv("OUTPOST_DEFAULT_ROUTE");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("OUTPOST_DEFAULT_ROUTE"), std::string::npos);
 }
 
 TEST(Config, CompletesHostnameAndNodeName) {

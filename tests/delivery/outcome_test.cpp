@@ -149,5 +149,35 @@ TEST_F(OutcomeTest, JobsEndedBeforeASessionAreDeferredOrFailedAsTold) {
   }
 }
 
+TEST_F(OutcomeTest, TheRecipientsOwnMxAcceptingMeansDelivered) {
+  context_.direct = true;
+  smtp::TransactionOutcome outcome;
+  outcome.mail_reply = reply(250, "2.1.0", "Ok");
+  outcome.recipient_replies = {{"ann@example.org", reply(250, "2.1.5", "Ok")},
+                               {"bob@example.org", reply(550, "5.1.1", "No such user")}};
+  outcome.data_reply = reply(250, "2.0.0", "Ok: queued as 77");
+  const auto updates = classifyTransaction(recipients_, session_, outcome, "", context_);
+  EXPECT_EQ(updates[0].processing, ProcessingStatus::kProcessed);
+  EXPECT_EQ(updates[0].delivery, DeliveryStatus::kDelivered);
+  EXPECT_EQ(updates[1].processing, ProcessingStatus::kFailure);
+  EXPECT_EQ(updates[1].delivery, DeliveryStatus::kFailed);
+}
+
+TEST_F(OutcomeTest, AnMxHostRefusingTheSessionWith5xxIsFinalButATimeoutIsNot) {
+  context_.direct = true;
+  const smtp::SessionError refused{"greeting", Error::permanentFailure("smtp.reply", "refused"),
+                                   reply(554, "5.7.1", "No SMTP service here")};
+  const auto final_updates = classifySessionFailure(recipients_, refused, &session_, "", context_);
+  EXPECT_EQ(final_updates[0].processing, ProcessingStatus::kFailure);
+  EXPECT_EQ(final_updates[0].attempt.ip, "127.0.0.1");
+
+  const smtp::SessionError silent{
+      "connect", Error::temporaryFailure("smtp.timeout", "no connection"), std::nullopt};
+  const auto deferred = classifySessionFailure(recipients_, silent, &session_, "", context_);
+  EXPECT_EQ(deferred[0].processing, ProcessingStatus::kQueued);
+  // The advice speaks of the recipient's server, not of "the SMTP settings".
+  EXPECT_NE(deferred[0].attempt.description.find("recipient's mail server"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace outpost::delivery

@@ -52,15 +52,18 @@ def wait_listening(port, host="127.0.0.1", timeout=30.0):
 
 
 def make_certificates(folder, host="127.0.0.1"):
-    """A throwaway CA and a server certificate for `host` (as IP and DNS SAN)."""
+    """A throwaway CA and a server certificate for `host`: an IP (as IP SAN, plus DNS localhost)
+    or a host name (as DNS SAN)."""
     def run(*args):
         subprocess.run(args, check=True, cwd=folder, capture_output=True)
     run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
         "-subj", "/CN=outpost test CA", "-keyout", "ca.key", "-out", "ca.pem")
     run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}",
         "-keyout", "server.key", "-out", "server.csr")
+    is_ip = all(part.isdigit() for part in host.split(".")) or ":" in host
     with open(os.path.join(folder, "san.ext"), "w") as ext:
-        ext.write(f"subjectAltName=IP:{host},DNS:localhost\n")
+        ext.write(f"subjectAltName=IP:{host},DNS:localhost\n" if is_ip
+                  else f"subjectAltName=DNS:{host}\n")
     run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
         "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem")
     return {name: os.path.join(folder, f) for name, f in
@@ -201,8 +204,9 @@ class OutpostProcess:
 class RelayPeer:
     """tests/peers/relay_peer.py; `messages()` reads what it accepted."""
 
-    def __init__(self, *options):
-        self.port = free_port()
+    def __init__(self, *options, host="127.0.0.1", port=None):
+        self.host = host
+        self.port = port or free_port()
         self.folder = tempfile.mkdtemp(prefix="outpost-relay-")
         self.output = os.path.join(self.folder, "received.jsonl")
         self.options = list(options)
@@ -210,8 +214,8 @@ class RelayPeer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(PEERS, "relay_peer.py"), "--port", str(self.port),
-             "--output", self.output, *self.options],
+            ["/usr/bin/python3", os.path.join(PEERS, "relay_peer.py"), "--host", self.host,
+             "--port", str(self.port), "--output", self.output, *self.options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = self.process.stdout.readline()
         if "READY" not in line:
@@ -236,6 +240,26 @@ class RelayPeer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class FaultPeer:
+    """tests/peers/fault_peer.py: an SMTP server scripted to misbehave (see its options)."""
+
+    def __init__(self, *options, host="127.0.0.1", port=None):
+        self.host = host
+        self.port = port or free_port()
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", os.path.join(PEERS, "fault_peer.py"), "--host", host,
+             "--port", str(self.port), *options],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.process.stdout.readline()
+        if "READY" not in line:
+            raise AssertionError(f"fault peer did not start: {line}")
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        self.process.stdout.close()
+
+
 class SmtpSink:
     """Postfix's smtp-sink: accepts everything, stores nothing."""
 
@@ -257,6 +281,16 @@ class SmtpSink:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+
+
+def stop_all(started):
+    """Stops what a test class started, newest first: outpost processes are cleaned up (data
+    folder removed), peers and servers stopped."""
+    for item in reversed(started):
+        if isinstance(item, OutpostProcess):
+            item.cleanup()
+        else:
+            item.stop()
 
 
 def relay_settings(port, **extra):

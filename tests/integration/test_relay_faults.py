@@ -1,29 +1,11 @@
 """Relay faults, each ending in the status and attempt record a user would expect. The relay is
 tests/peers/fault_peer.py, scripted per test; nothing here is mocked."""
-import os
 import shutil
-import subprocess
 import tempfile
 import unittest
 
-from harness import (PEERS, OutpostProcess, RelayPeer, free_port, make_certificates,
+from harness import (FaultPeer, OutpostProcess, RelayPeer, free_port, make_certificates,
                      relay_settings, wait_for)
-
-
-class FaultPeer:
-    def __init__(self, *options):
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            ["/usr/bin/python3", os.path.join(PEERS, "fault_peer.py"), "--port", str(self.port),
-             *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.process.stdout.readline()
-        if "READY" not in line:
-            raise AssertionError(f"fault peer did not start: {line}")
-
-    def stop(self):
-        self.process.kill()
-        self.process.wait()
-        self.process.stdout.close()
 
 
 class RelayFaults(unittest.TestCase):

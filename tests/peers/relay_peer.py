@@ -5,7 +5,7 @@ Listens on 127.0.0.1:--port, prints "READY" once listening, and appends each mes
 accepts to --output as one JSON line:
   {"mail_from": "...", "rcpt_tos": [...], "mail_options": [...], "rcpt_options": [...],
    "data_b64": "<the message after dot-unstuffing, base64>", "tls": true, "auth_user": "...",
-   "queue_id": "Q000001"}
+   "queue_id": "Q000001", "peer": "<client IP>", "helo": "<EHLO name>"}
 and answers the final dot with "250 2.0.0 Ok: queued as Q000001" (Postfix's wording).
 
 Options:
@@ -47,6 +47,8 @@ class Recorder:
             "auth_user": (session.auth_data.login.decode("utf-8", "replace")
                           if isinstance(session.auth_data, LoginPassword) else ""),
             "queue_id": queue_id,
+            "peer": session.peer[0] if session.peer else "",
+            "helo": session.host_name or "",
         }
         if self.path:
             with open(self.path, "a", encoding="utf-8") as out:

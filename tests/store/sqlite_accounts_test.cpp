@@ -137,5 +137,50 @@ TEST_F(SqliteStoreAccounts, SettingsAreReplacedByKey) {
   EXPECT_TRUE(store_->ping().ok());
 }
 
+TEST_F(SqliteStoreAccounts, SettingsAreListedByPrefixInKeyOrder) {
+  // '_' and '%' are LIKE wildcards: a prefix must match them literally.
+  for (const char* key : {"relay:us", "relay:eu", "relay:eu_2", "relays", "relax", "smtp",
+                          "relay_x", "relay%y", "relay:"}) {
+    ASSERT_TRUE(store_->putSetting(key, std::string("{\"key\":\"") + key + "\"}").ok());
+  }
+  auto relays = store_->listSettings("relay:");
+  ASSERT_TRUE(relays.ok()) << relays.error().message;
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : *relays) {
+    keys.push_back(key);
+    EXPECT_EQ(value, "{\"key\":\"" + key + "\"}");
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"relay:", "relay:eu", "relay:eu_2", "relay:us"}));
+
+  auto underscore = store_->listSettings("relay_");
+  ASSERT_TRUE(underscore.ok());
+  ASSERT_EQ(underscore->size(), 1u);
+  EXPECT_EQ(underscore->front().first, "relay_x");
+
+  auto none = store_->listSettings("dkim:");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto all = store_->listSettings("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 9u);
+}
+
+TEST_F(SqliteStoreAccounts, DeletingASettingSaysWhetherItExisted) {
+  ASSERT_TRUE(store_->putSetting("relay:eu", "{}").ok());
+  ASSERT_TRUE(store_->putSetting("relay:us", "{}").ok());
+  auto deleted = store_->deleteSetting("relay:eu");
+  ASSERT_TRUE(deleted.ok()) << deleted.error().message;
+  EXPECT_TRUE(*deleted);
+  auto again = store_->deleteSetting("relay:eu");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  auto gone = store_->getSetting("relay:eu");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(*gone);
+  auto kept = store_->getSetting("relay:us");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(*kept);
+}
+
 }  // namespace
 }  // namespace outpost::store

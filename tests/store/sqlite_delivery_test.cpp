@@ -240,5 +240,80 @@ TEST_F(SqliteStoreDelivery, ReleasedLeasesGoBackToTheQueueWithoutAnAttempt) {
   EXPECT_EQ(again[0].message_id, message.id);
 }
 
+TEST_F(SqliteStoreDelivery, PostponedRecipientWaitsWithItsReasonAndWithoutAnAttempt) {
+  auto message = makeMessage(kT0, {"a@slow.example"});
+  insert(*store_, message);
+  auto due = claim(kT0, "node-a");
+  ASSERT_EQ(due.size(), 1u);
+  const std::string reason = "slow.example asked to slow down (421 Try again later)";
+  ASSERT_TRUE(store_
+                  ->postpone({Postponement{due[0].recipient_id, message.id, kT0 + 120'000, reason,
+                                           "node-a"}})
+                  .ok());
+  auto found = detail(message.id);
+  EXPECT_EQ(found.summary.processing, ProcessingStatus::kQueued);
+  EXPECT_EQ(found.summary.attempts, 0);
+  EXPECT_EQ(found.summary.next_attempt_at, kT0 + 120'000);
+  EXPECT_EQ(found.summary.waiting_reason, reason);
+  EXPECT_EQ(found.recipients[0].attempts, 0);
+  EXPECT_EQ(found.recipients[0].waiting_reason, reason);
+  EXPECT_FALSE(found.summary.has_warning);
+
+  EXPECT_TRUE(claim(kT0 + 119'999, "node-a").empty());
+  auto again = claim(kT0 + 120'000, "node-a");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempts, 0);  // the retry schedule starts where it was
+  auto delivered = outcome(again[0], "node-a", 250, ProcessingStatus::kProcessed, kT0 + 120'010);
+  record({delivered});
+  auto after = detail(message.id);
+  EXPECT_EQ(after.summary.waiting_reason, "");  // an attempt clears the reason
+  EXPECT_EQ(after.recipients[0].waiting_reason, "");
+}
+
+TEST_F(SqliteStoreDelivery, PostponeIsIgnoredWhenTheLeaseWasLost) {
+  auto message = makeMessage(kT0, {"a@example.org"});
+  insert(*store_, message);
+  auto due = claim(kT0, "node-a");
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_TRUE(store_
+                  ->postpone({Postponement{due[0].recipient_id, message.id, kT0 + 999'000,
+                                           "not mine", "node-b"}})
+                  .ok());
+  auto found = detail(message.id);
+  EXPECT_EQ(found.summary.processing, ProcessingStatus::kProcessing);
+  EXPECT_EQ(found.summary.waiting_reason, "");
+}
+
+TEST_F(SqliteStoreDelivery, FailoverAttemptsAreRowsOfTheirOwnButCountAsOneTry) {
+  auto message = makeMessage(kT0, {"a@example.org"});
+  insert(*store_, message);
+  auto due = claim(kT0, "node-a");
+  ASSERT_EQ(due.size(), 1u);
+  auto delivered = outcome(due[0], "node-a", 250, ProcessingStatus::kProcessed, kT0 + 30);
+  delivered.delivery = DeliveryStatus::kDelivered;
+  delivered.attempt.server = "mx2.example.org";
+  delivered.attempt.ip = "127.0.0.3";
+  AttemptRecord refused = delivered.attempt;
+  refused.server = "mx1.example.org";
+  refused.ip = "127.0.0.2";
+  refused.code = 0;
+  refused.text = "at connect: the MX host mx1.example.org refused the connection";
+  delivered.failovers.push_back(refused);
+  record({delivered});
+
+  auto found = detail(message.id);
+  ASSERT_EQ(found.attempts.size(), 2u);
+  EXPECT_EQ(found.attempts[0].server, "mx1.example.org");
+  EXPECT_EQ(found.attempts[0].ip, "127.0.0.2");
+  EXPECT_EQ(found.attempts[0].number, 1);
+  EXPECT_EQ(found.attempts[1].server, "mx2.example.org");
+  EXPECT_EQ(found.attempts[1].ip, "127.0.0.3");
+  EXPECT_EQ(found.attempts[1].number, 2);
+  EXPECT_EQ(found.recipients[0].attempts, 1);
+  EXPECT_EQ(found.summary.server, "mx2.example.org");
+  EXPECT_TRUE(found.summary.has_warning);
+  EXPECT_EQ(found.summary.delivery, DeliveryStatus::kDelivered);
+}
+
 }  // namespace
 }  // namespace outpost::store

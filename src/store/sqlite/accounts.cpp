@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/sqlite/queries.h"
 #include "store/sqlite/sqlite_store_impl.h"
@@ -202,6 +204,41 @@ Result<void> SqliteStore::putSetting(std::string_view key, std::string_view valu
     put.bind(1, key).bind(2, value).bind(3, now);
     return put.run();
   });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::listSettings(
+    std::string_view prefix) {
+  using Settings = std::vector<std::pair<std::string, std::string>>;
+  return read([&](Connection& connection) -> Result<Settings> {
+    // The range start walks the primary key; substr() keeps exactly the prefixed keys (no LIKE:
+    // '_' and '%' are common in keys).
+    Query list(connection,
+               "SELECT key, value FROM settings WHERE key >= ?1"
+               " AND substr(key, 1, length(?1)) = ?1 ORDER BY key");
+    list.bind(1, prefix);
+    Settings settings;
+    while (true) {
+      auto row = list.step();
+      if (!row) return row.takeError();
+      if (!*row) break;
+      settings.emplace_back(list.text(0), list.text(1));
+    }
+    return settings;
+  });
+}
+
+Result<bool> SqliteStore::deleteSetting(std::string_view key) {
+  bool deleted = false;
+  auto done = writer_->run([&](Connection& connection) -> Result<void> {
+    Query remove(connection, "DELETE FROM settings WHERE key = ?");
+    remove.bind(1, key);
+    auto removed = remove.run();
+    if (!removed) return removed;
+    deleted = remove.changes() > 0;
+    return success();
+  });
+  if (!done) return done.takeError();
+  return deleted;
 }
 
 }  // namespace outpost::store::sqlite

@@ -17,6 +17,35 @@ Result<void> refreshAll(Connection& connection, const std::set<std::string>& mes
   return success();
 }
 
+Result<void> insertAttempt(Connection& connection, const std::string& message_id,
+                           const AttemptRecord& attempt) {
+  Query insert(connection,
+               "INSERT INTO attempts(message_id, number, recipient_id, at, duration_ms, node,"
+               " server, port, ip, tls_version, tls_cipher, code, enhanced_code, text,"
+               " remote_queue_id, transcript, description, hint)"
+               " VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM attempts"
+               " WHERE message_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+               " ?14, ?15, ?16, ?17)");
+  insert.bind(1, message_id)
+      .bind(2, attempt.recipient_id)
+      .bind(3, attempt.at)
+      .bind(4, attempt.duration_ms)
+      .bind(5, attempt.node)
+      .bind(6, attempt.server)
+      .bind(7, attempt.port)
+      .bind(8, attempt.ip)
+      .bind(9, attempt.tls_version)
+      .bind(10, attempt.tls_cipher)
+      .bind(11, attempt.code)
+      .bind(12, attempt.enhanced_code)
+      .bind(13, attempt.text)
+      .bind(14, attempt.remote_queue_id)
+      .bind(15, attempt.transcript)
+      .bind(16, attempt.description)
+      .bind(17, attempt.hint);
+  return insert.run();
+}
+
 Result<void> recordOne(Connection& connection, const RecipientUpdate& update,
                        std::set<std::string>& touched) {
   const AttemptRecord& attempt = update.attempt;
@@ -33,33 +62,10 @@ Result<void> recordOne(Connection& connection, const RecipientUpdate& update,
     message_id = leased.text(0);
     address = leased.text(1);
   }
-  {
-    Query insert(connection,
-                 "INSERT INTO attempts(message_id, number, recipient_id, at, duration_ms, node,"
-                 " server, port, ip, tls_version, tls_cipher, code, enhanced_code, text,"
-                 " remote_queue_id, transcript, description, hint)"
-                 " VALUES (?1, (SELECT coalesce(max(number), 0) + 1 FROM attempts"
-                 " WHERE message_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-                 " ?14, ?15, ?16, ?17)");
-    insert.bind(1, message_id)
-        .bind(2, attempt.recipient_id)
-        .bind(3, attempt.at)
-        .bind(4, attempt.duration_ms)
-        .bind(5, attempt.node)
-        .bind(6, attempt.server)
-        .bind(7, attempt.port)
-        .bind(8, attempt.ip)
-        .bind(9, attempt.tls_version)
-        .bind(10, attempt.tls_cipher)
-        .bind(11, attempt.code)
-        .bind(12, attempt.enhanced_code)
-        .bind(13, attempt.text)
-        .bind(14, attempt.remote_queue_id)
-        .bind(15, attempt.transcript)
-        .bind(16, attempt.description)
-        .bind(17, attempt.hint);
-    if (auto done = insert.run(); !done) return done;
+  for (const auto& earlier : update.failovers) {
+    if (auto done = insertAttempt(connection, message_id, earlier); !done) return done;
   }
+  if (auto done = insertAttempt(connection, message_id, attempt); !done) return done;
   ProcessingStatus processing = update.processing;
   // After an attempt the recipient is never "processing" any more: that would be deferred.
   if (processing == ProcessingStatus::kProcessing) processing = ProcessingStatus::kQueued;
@@ -75,7 +81,7 @@ Result<void> recordOne(Connection& connection, const RecipientUpdate& update,
   {
     Query set(connection,
               "UPDATE recipients SET processing_status = ?, delivery_status = ?,"
-              " attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+              " attempts = attempts + 1, next_attempt_at = ?, last_error = ?, waiting_reason = '',"
               " lease_owner = NULL, lease_until = NULL WHERE id = ?");
     set.bind(1, toString(processing))
         .bind(2, toString(delivery))
@@ -161,6 +167,26 @@ Result<void> SqliteStore::recordOutcomes(const std::vector<RecipientUpdate>& upd
     std::set<std::string> touched;
     for (const auto& update : updates) {
       if (auto done = recordOne(connection, update, touched); !done) return done;
+    }
+    return refreshAll(connection, touched);
+  });
+}
+
+Result<void> SqliteStore::postpone(const std::vector<Postponement>& postponements) {
+  if (postponements.empty()) return success();
+  return writer_->run([&](Connection& connection) -> Result<void> {
+    std::set<std::string> touched;
+    for (const auto& postponement : postponements) {
+      Query set(connection,
+                "UPDATE recipients SET processing_status = 'queued', next_attempt_at = ?,"
+                " waiting_reason = ?, lease_owner = NULL, lease_until = NULL"
+                " WHERE id = ? AND lease_owner = ? AND processing_status = 'processing'");
+      set.bind(1, postponement.until)
+          .bind(2, postponement.reason)
+          .bind(3, postponement.recipient_id)
+          .bind(4, postponement.lease_owner);
+      if (auto done = set.run(); !done) return done;
+      touched.insert(postponement.message_id);
     }
     return refreshAll(connection, touched);
   });

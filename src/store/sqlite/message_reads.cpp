@@ -55,16 +55,19 @@ Result<MessageDetail> SqliteStore::getMessage(std::string_view id) {
       if (!row) return row.takeError();
       if (!*row) return notFound("message " + std::string(id));
       detail.summary = readSummary(message);
-      detail.tags_json = message.text(16);
-      detail.metadata_json = message.text(17);
-      detail.owner_user_id = message.int64(18);
-      detail.route = message.text(19);
+      // After the summary's columns (kSummaryColumns).
+      constexpr int kAfterSummary = 17;
+      detail.tags_json = message.text(kAfterSummary);
+      detail.metadata_json = message.text(kAfterSummary + 1);
+      detail.owner_user_id = message.int64(kAfterSummary + 2);
+      detail.route = message.text(kAfterSummary + 3);
     }
     {
-      Query recipients(connection,
-                       "SELECT id, address, field, processing_status, delivery_status, attempts,"
-                       " next_attempt_at, last_error FROM recipients WHERE message_id = ?"
-                       " ORDER BY id");
+      Query recipients(
+          connection,
+          "SELECT id, address, field, processing_status, delivery_status, attempts,"
+          " next_attempt_at, last_error, waiting_reason FROM recipients WHERE message_id = ?"
+          " ORDER BY id");
       recipients.bind(1, id);
       auto done = eachRow(recipients, [&](Query& row) {
         RecipientDetail recipient;
@@ -78,6 +81,7 @@ Result<MessageDetail> SqliteStore::getMessage(std::string_view id) {
         recipient.attempts = row.integer(5);
         recipient.next_attempt_at = row.optionalInt64(6);
         recipient.last_error = row.text(7);
+        recipient.waiting_reason = row.text(8);
         detail.recipients.push_back(std::move(recipient));
       });
       if (!done) return done.takeError();

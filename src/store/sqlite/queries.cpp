@@ -65,7 +65,7 @@ bool isWordByte(unsigned char c) {
 const char* const kSummaryColumns =
     "m.id, m.message_id, m.created_at, m.mail_from, m.from_header, m.to_list, m.subject,"
     " m.processing_status, m.delivery_status, m.server, m.has_warning, m.attempts,"
-    " m.next_attempt_at, m.last_error, m.size_bytes, m.api_key_name";
+    " m.next_attempt_at, m.last_error, m.waiting_reason, m.size_bytes, m.api_key_name";
 
 const char* const kClaimDueSql =
     "SELECT r.id, r.message_id, r.address, r.attempts, m.mail_from, m.route,"

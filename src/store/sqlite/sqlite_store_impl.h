@@ -27,6 +27,7 @@ class SqliteStore final : public Store {
   Result<std::vector<DueRecipient>> claimDue(UnixMillis now, std::string_view lease_owner,
                                              UnixMillis lease_until, int limit) override;
   Result<std::string> loadRaw(std::string_view message_id) override;
+  Result<void> postpone(const std::vector<Postponement>& postponements) override;
   Result<void> recordOutcomes(const std::vector<RecipientUpdate>& updates) override;
   Result<void> releaseLeases(std::string_view lease_owner) override;
 
@@ -45,6 +46,9 @@ class SqliteStore final : public Store {
   Result<std::optional<ApiKey>> findApiKeyByName(std::string_view name) override;
   Result<std::optional<std::string>> getSetting(std::string_view key) override;
   Result<void> putSetting(std::string_view key, std::string_view value) override;
+  Result<std::vector<std::pair<std::string, std::string>>> listSettings(
+      std::string_view prefix) override;
+  Result<bool> deleteSetting(std::string_view key) override;
 
   SqliteStats stats() const { return {writer_->commits(), writer_->jobs()}; }
 

@@ -46,6 +46,7 @@ MessageSummary readSummary(const Query& row, int first) {
   summary.attempts = row.integer(column++);
   summary.next_attempt_at = row.optionalInt64(column++);
   summary.last_error = row.text(column++);
+  summary.waiting_reason = row.text(column++);
   summary.size_bytes = row.int64(column++);
   summary.api_key_name = row.text(column++);
   return summary;
@@ -55,9 +56,10 @@ Result<void> refreshSummary(Connection& connection, std::string_view message_id)
   std::vector<ProcessingStatus> processing;
   std::vector<DeliveryStatus> delivery;
   std::optional<std::int64_t> next_attempt_at;
+  std::string waiting_reason;
   {
     Query recipients(connection,
-                     "SELECT processing_status, delivery_status, next_attempt_at"
+                     "SELECT processing_status, delivery_status, next_attempt_at, waiting_reason"
                      " FROM recipients WHERE message_id = ?");
     recipients.bind(1, message_id);
     for (;;) {
@@ -72,6 +74,9 @@ Result<void> refreshSummary(Connection& connection, std::string_view message_id)
       auto next = recipients.optionalInt64(2);
       if (status == ProcessingStatus::kQueued && next) {
         next_attempt_at = next_attempt_at ? std::min(*next_attempt_at, *next) : *next;
+      }
+      if (status == ProcessingStatus::kQueued && waiting_reason.empty()) {
+        waiting_reason = recipients.text(3);
       }
     }
   }
@@ -109,8 +114,8 @@ Result<void> refreshSummary(Connection& connection, std::string_view message_id)
   }
   Query update(connection,
                "UPDATE messages SET processing_status = ?, delivery_status = ?, server = ?,"
-               " has_warning = ?, attempts = ?, next_attempt_at = ?, last_error = ?"
-               " WHERE id = ?");
+               " has_warning = ?, attempts = ?, next_attempt_at = ?, last_error = ?,"
+               " waiting_reason = ? WHERE id = ?");
   update.bind(1, toString(summarizeProcessing(processing)))
       .bind(2, toString(summarizeDelivery(delivery)))
       .bind(3, server)
@@ -118,7 +123,8 @@ Result<void> refreshSummary(Connection& connection, std::string_view message_id)
       .bind(5, attempts)
       .bind(6, next_attempt_at)
       .bind(7, last_error)
-      .bind(8, message_id);
+      .bind(8, waiting_reason)
+      .bind(9, message_id);
   return update.run();
 }
 
