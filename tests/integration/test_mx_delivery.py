@@ -173,6 +173,17 @@ class MxDelivery(unittest.TestCase):
         self.assertEqual(received[0]["peer"], "127.0.0.13")
         self.assertEqual(received[0]["helo"], f"out.{DOMAIN}")
 
+    def test_later_messages_reuse_the_idle_session(self):
+        ids = []
+        for number in range(3):
+            ids.append(self.send(f"reuse{number}@pref.{DOMAIN}", subject=f"reuse {number}"))
+            self.final(ids[-1])
+        transcripts = [self.transcript(i, 1) for i in ids]
+        # The first may find a session from an earlier test; the later ones find this one's.
+        for transcript in transcripts[1:]:
+            self.assertIn("session reused", transcript)
+            self.assertIn("EHLO", transcript)  # the setup is repeated for the reader
+
     def test_a_refused_connection_fails_over_to_the_next_mx(self):
         to = f"bob@failover.{DOMAIN}"
         message_id = self.send(to)
