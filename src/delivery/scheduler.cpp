@@ -22,9 +22,9 @@
 #include <random>
 #include <utility>
 
-#include "delivery/mx_plan.h"
+#include "delivery/direct_delivery.h"
 #include "delivery/outcome.h"
-#include "delivery/session_pool.h"
+#include "delivery/sessions.h"
 #include "delivery/shaper.h"
 #include "dns/caching_resolver.h"
 #include "io/blocking.h"
@@ -67,16 +67,6 @@ std::string relayLabel(const std::string& name) {
   return name.empty() ? "the relay" : "the relay \"" + name + "\"";
 }
 
-// The enhanced status code (RFC 3463) that says what a failed MX lookup means, for the Failed
-// view: 5.1.10 null MX (RFC 7505), 5.1.2 bad destination domain, 5.4.4 unable to route, 4.4.3
-// directory server failure.
-std::string enhancedCodeForPlanError(const Error& error) {
-  if (error.code == "mx.null_mx") return "5.1.10";
-  if (error.code == dns::kNxdomain) return "5.1.2";
-  if (!error.temporary) return "5.4.4";
-  return "4.4.3";
-}
-
 void logOnException(const char* what, const std::exception_ptr& error) {
   if (!error) return;
   try {
@@ -102,7 +92,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         clock(clock_ref),
         wake_timer(strand),
         shaper(config_ref.delivery),
-        pool(strand, config_ref.delivery.idle_connection_timeout),
+        sessions(strand, config_ref.delivery),
         random(std::random_device{}()) {}
 
   asio::strand<asio::any_io_executor> strand;
@@ -118,7 +108,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   std::vector<asio::steady_timer*> pauses;  // workers waiting for a rate-limited send slot
   std::map<std::string, Queue> queues;
   Shaper shaper;
-  SessionPool pool;
+  Sessions sessions;
   std::mt19937 random;
   std::unique_ptr<dns::Resolver> resolver;
   std::unique_ptr<dns::CachingResolver> cached_resolver;
@@ -138,8 +128,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   EffectiveRouting routing;
   std::map<std::string, std::optional<RelaySettings>> relays;  // by name; "" = default relay
 
-  std::atomic<std::uint64_t> claimed{0}, transactions{0}, sessions_opened{0}, sessions_reused{0},
-      sandboxed{0}, postponed{0};
+  std::atomic<std::uint64_t> claimed{0}, sandboxed{0}, postponed{0};
 
   // --- settings ---------------------------------------------------------------------------
 
@@ -158,7 +147,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     relays.clear();
     // Sessions opened with the old settings (a changed password, another host) must not carry
     // new mail.
-    pool.closeAll();
+    sessions.closeIdle();
     shaper.clearBackoffs("relay:");
     loaded_generation = generation;
   }
@@ -518,7 +507,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       }
     }
     Queue& queue = queues[destination];
-    if (held) pool.put(std::move(*held), limitsOf(destination, queue).connections);
+    if (held) sessions.park(std::move(*held), limitsOf(destination, queue).connections);
     --queue.workers;
     --workers;
     shaper.connectionEnded(destination);
@@ -528,104 +517,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     pump();
   }
 
-  // A session for `options`: the one this worker holds when it fits, else an idle one from the
-  // pool, else a new connection. nullopt (with `failure`) when the connection cannot be set up.
-  asio::awaitable<std::optional<PooledSession>> acquire(const smtp::ClientOptions& options,
-                                                        const std::string& key,
-                                                        std::optional<PooledSession>& held,
-                                                        smtp::SessionError& failure) {
-    const std::size_t most = config.delivery.max_messages_per_connection;
-    if (held) {
-      std::optional<PooledSession> mine = std::exchange(held, std::nullopt);
-      if (mine->key == key && mine->session->usable() && mine->messages < most) co_return mine;
-      if (mine->key != key && mine->messages < most) {
-        pool.put(std::move(*mine), config.delivery.domain_connections);
-      } else if (mine->session) {
-        co_await mine->session->quit();
-      }
-    }
-    while (auto pooled = pool.take(key)) {
-      if (pooled->messages < most) {
-        ++sessions_reused;
-        co_return pooled;
-      }
-      co_await pooled->session->quit();
-    }
-    // Idle sessions count against the global limit too: make room by closing the oldest.
-    if (workers + pool.size() > config.delivery.max_total_connections) pool.closeOldest();
-    asio::any_io_executor executor = strand;
-    auto opened = co_await smtp::ClientSession::open(executor, options, &failure);
-    if (!opened) {
-      if (failure.step.empty()) {
-        failure.step = "connect";
-        failure.error = opened.error();
-      }
-      co_return std::nullopt;
-    }
-    ++sessions_opened;
-    PooledSession fresh;
-    fresh.session = std::move(*opened);
-    fresh.key = key;
-    fresh.setup_transcript = fresh.session->takeTranscript();
-    co_return fresh;
-  }
-
-  // One transaction on `session` for `recipients`; the transcript gets the session's setup
-  // first (a reader needs it even when the session carried earlier messages). The session
-  // stays in `held` when it can carry another message.
-  asio::awaitable<smtp::TransactionOutcome> transact(PooledSession& session,
-                                                     const std::vector<store::DueRecipient>& to,
-                                                     const std::string& raw,
-                                                     std::string& transcript,
-                                                     std::optional<PooledSession>& held) {
-    transcript += session.setup_transcript;
-    if (session.messages > 0) {
-      transcript += "* session reused: message " + std::to_string(session.messages + 1) +
-                    " on this connection (RSET after the previous one)\n";
-    }
-    smtp::Envelope envelope;
-    envelope.mail_from = to.front().mail_from;
-    envelope.smtputf8 = to.front().needs_smtputf8;
-    envelope.eight_bit = to.front().eight_bit;
-    envelope.size_hint = raw.size();
-    for (const auto& recipient : to) envelope.recipients.push_back(recipient.address);
-    auto outcome = co_await session.session->send(envelope, raw);
-    ++session.messages;
-    ++transactions;
-    transcript += session.session->takeTranscript();
-    bool keep = !outcome.session_error && session.session->usable();
-    if (keep) {
-      keep = (co_await session.session->reset()).ok();
-      session.session->takeTranscript();  // the RSET belongs to no message
-    }
-    if (keep) {
-      held = std::move(session);
-    } else {
-      // A broken session gets no QUIT: it could only wait for a peer that stopped answering.
-      session.session.reset();
-    }
-    co_return outcome;
-  }
-
   asio::awaitable<Result<std::string>> loadRaw(const std::string& message_id) {
     auto load = [this, &message_id] { return store.loadRaw(message_id); };
     co_return co_await io::runBlocking(blocking, load);
-  }
-
-  // Whether the replies of a transaction say "slow down" (see isThrottleReply).
-  static const smtp::Reply* throttleReply(const smtp::TransactionOutcome& outcome) {
-    const auto check = [](const std::optional<smtp::Reply>& reply) {
-      return reply && isThrottleReply(reply->code, reply->text());
-    };
-    if (check(outcome.mail_reply)) return &*outcome.mail_reply;
-    for (const auto& rcpt : outcome.recipient_replies) {
-      if (isThrottleReply(rcpt.reply.code, rcpt.reply.text())) return &rcpt.reply;
-    }
-    if (check(outcome.data_reply)) return &*outcome.data_reply;
-    if (outcome.session_error && check(outcome.session_error->reply)) {
-      return &*outcome.session_error->reply;
-    }
-    return nullptr;
   }
 
   // --- relays -------------------------------------------------------------------------------
@@ -688,7 +582,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     const std::string key =
         sessionKey(options, "relay:" + name + "#" + std::to_string(loaded_generation));
     smtp::SessionError failure;
-    auto session = co_await acquire(options, key, held, failure);
+    auto session = co_await sessions.acquire(options, key, held, failure, workers - 1);
     if (!session) {
       const std::string failed_transcript = job.prelude + failure.transcript + "* " + failure.step +
                                             " failed: " + failure.error.message;
@@ -727,7 +621,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     }
     std::string transcript = job.prelude;
     const smtp::SessionInfo info = session->session->info();
-    const auto outcome = co_await transact(*session, job.recipients, *raw, transcript, held);
+    const auto outcome =
+        co_await sessions.transact(*session, job.recipients, *raw, transcript, held);
     auto updates = classifyTransaction(job.recipients, info, outcome, transcript,
                                        context(started_at, settings.host, settings.port, false));
     if (const smtp::Reply* slow = throttleReply(outcome)) {
@@ -742,40 +637,6 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
 
   // --- direct delivery to MX hosts ------------------------------------------------------------
 
-  smtp::ClientOptions mxOptions(const MxCandidate& candidate, TlsPolicy policy) const {
-    smtp::ClientOptions options;
-    options.host = candidate.host;
-    options.connect_address = candidate.ip;
-    options.port = config.delivery.mx_port;
-    options.helo_name =
-        config.delivery.helo_name.empty() ? config.hostname : config.delivery.helo_name;
-    const bool v6 = candidate.ip.find(':') != std::string::npos;
-    options.source_address =
-        v6 ? config.delivery.source_address_v6 : config.delivery.source_address_v4;
-    options.peer_name = "the MX host " + candidate.host;
-    options.timeouts = config.delivery.timeouts;
-    switch (policy) {
-      case TlsPolicy::kOpportunistic:
-        // RFC 7435: encrypt when offered, without authentication; a certificate check here would
-        // only push mail back to plain text.
-        options.tls = smtp::TlsMode::kStartTlsOpportunistic;
-        options.verify_certificate = false;
-        break;
-      case TlsPolicy::kRequire:
-        options.tls = smtp::TlsMode::kStartTlsRequired;
-        options.verify_certificate = true;
-        options.ca_file = config.delivery.mx_ca_file;
-        break;
-      case TlsPolicy::kNone:
-        options.tls = smtp::TlsMode::kNone;
-        break;
-    }
-    return options;
-  }
-
-  // The session key of a candidate, so the worker's warm session can be tried first.
-  static std::string mxKey(const smtp::ClientOptions& options) { return sessionKey(options, "mx"); }
-
   asio::awaitable<void> deliverDirect(Job& job, std::optional<PooledSession>& held) {
     const UnixMillis started_at = clock.now();
     const int port = config.delivery.mx_port;
@@ -787,21 +648,6 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       co_await record(updates);
       co_return;
     }
-    MxPlanOptions plan_options;
-    plan_options.max_candidates = config.delivery.max_mx_addresses;
-    auto plan = co_await planMxDelivery(*dns, job.domain, plan_options, random);
-    if (!plan) {
-      const Error& error = plan.error();
-      auto updates = failWithoutSession(job.recipients, error.code, error.message, error.temporary,
-                                        context(started_at, job.domain, port, true));
-      for (auto& update : updates) {
-        update.attempt.enhanced_code = enhancedCodeForPlanError(error);
-        update.attempt.transcript =
-            job.prelude + "* MX lookup for " + job.domain + ": " + error.message + "\n";
-      }
-      co_await record(updates);
-      co_return;
-    }
     auto raw = co_await loadRaw(job.message_id);
     if (!raw) {
       auto updates = failWithoutSession(
@@ -810,113 +656,22 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       co_await record(updates);
       co_return;
     }
-    const TlsPolicy policy = routing.table.tlsPolicyFor(job.domain);
-    std::vector<MxCandidate> candidates = std::move(plan->candidates);
-    // A warm session to one of the most preferred hosts goes first: reuse without skipping a
-    // better MX.
-    if (held && !candidates.empty()) {
-      const auto top = candidates.front().preference;
-      const auto warm = std::find_if(candidates.begin(), candidates.end(), [&](const auto& c) {
-        return c.preference == top && mxKey(mxOptions(c, policy)) == held->key;
-      });
-      if (warm != candidates.end()) std::rotate(candidates.begin(), warm, warm + 1);
-    }
-    std::string plan_note = "* MX for " + job.domain + ":";
-    for (const auto& candidate : candidates) {
-      plan_note += " " + candidate.host + " [" + candidate.ip + "] (" +
-                   std::to_string(candidate.preference) + ")";
-    }
-    if (!candidates.empty() && candidates.front().implicit) {
-      plan_note += " — no MX record: the domain's own address (RFC 5321 5.1)";
-    }
-    plan_note += "\n";
-    for (const auto& skipped : plan->skipped) plan_note += "* skipped " + skipped + "\n";
-
-    std::vector<store::DueRecipient> pending = job.recipients;
-    std::map<std::int64_t, store::RecipientUpdate> latest;  // the last outcome per recipient
-    std::map<std::int64_t, std::vector<store::AttemptRecord>> earlier;
-    std::string slow_down;  // the throttling reply, if a host sent one
-    const auto remember = [&](store::RecipientUpdate& update) {
-      const auto id = update.attempt.recipient_id;
-      if (auto found = latest.find(id); found != latest.end()) {
-        earlier[id].push_back(std::move(found->second.attempt));
-        found->second = std::move(update);
-      } else {
-        latest.emplace(id, std::move(update));
+    DirectJob direct{job.domain, &job.recipients, &*raw, job.prelude,
+                     routing.table.tlsPolicyFor(job.domain)};
+    DirectDelivery delivery{config, clock, *dns, sessions, random, workers - 1};
+    auto outcome = co_await delivery.deliver(direct, held);
+    if (outcome.delivered_any) shaper.delivered(job.destination);
+    if (!outcome.slow_down.empty()) {
+      const UnixMillis until =
+          shaper.throttled(job.destination, clock.now(),
+                           job.domain + " asked to slow down (" + outcome.slow_down + ")");
+      // The tried recipients wait at least as long as the ones never tried.
+      for (auto& update : outcome.updates) {
+        if (update.next_attempt_at)
+          update.next_attempt_at = std::max(*update.next_attempt_at, until);
       }
-    };
-
-    for (const auto& candidate : candidates) {
-      if (pending.empty()) break;
-      smtp::ClientOptions options = mxOptions(candidate, policy);
-      std::string transcript = job.prelude + plan_note + "* trying " + candidate.host + " [" +
-                               candidate.ip + "]:" + std::to_string(port) + "\n";
-      smtp::SessionError failure;
-      auto session = co_await acquire(options, mxKey(options), held, failure);
-      if (!session && policy == TlsPolicy::kOpportunistic &&
-          (failure.step == "tls" || failure.step == "starttls")) {
-        // RFC 7435 §3: opportunistic TLS must not make mail undeliverable; say so in the record.
-        transcript += failure.transcript + "* TLS with " + candidate.host + " failed (" +
-                      failure.error.message +
-                      "); connecting again without TLS (opportunistic TLS, RFC 7435)\n";
-        options.tls = smtp::TlsMode::kNone;
-        failure = smtp::SessionError{};
-        session = co_await acquire(options, mxKey(options), held, failure);
-      }
-      const AttemptContext attempt_context =
-          context(started_at, candidate.host, port, /*direct=*/true);
-      if (!session) {
-        smtp::SessionInfo where;
-        where.host = candidate.host;
-        where.port = port;
-        where.ip = candidate.ip;
-        const std::string failed_transcript = transcript + failure.transcript + "* " +
-                                              failure.step + " failed: " + failure.error.message;
-        auto updates =
-            classifySessionFailure(pending, failure, &where, failed_transcript, attempt_context);
-        for (auto& update : updates) remember(update);
-        if (failure.reply && isThrottleReply(failure.reply->code, failure.reply->text())) {
-          slow_down = std::to_string(failure.reply->code) + " " + failure.reply->text() + " from " +
-                      candidate.host + " [" + candidate.ip + "]";
-        }
-        continue;  // RFC 5321 §5.1: the next MX address, within this attempt
-      }
-      const smtp::SessionInfo info = session->session->info();
-      const auto outcome = co_await transact(*session, pending, *raw, transcript, held);
-      auto updates = classifyTransaction(pending, info, outcome, transcript, attempt_context);
-      if (const smtp::Reply* slow = throttleReply(outcome)) {
-        slow_down = std::to_string(slow->code) + " " + slow->text() + " from " + candidate.host +
-                    " [" + candidate.ip + "]";
-      }
-      std::vector<store::DueRecipient> still_pending;
-      for (std::size_t index = 0; index < updates.size(); ++index) {
-        const bool deferred = updates[index].processing == store::ProcessingStatus::kQueued;
-        if (updates[index].processing == store::ProcessingStatus::kProcessed) {
-          shaper.delivered(job.destination);
-        }
-        if (deferred) still_pending.push_back(pending[index]);
-        remember(updates[index]);
-      }
-      pending = std::move(still_pending);
     }
-
-    std::optional<UnixMillis> backoff_until;
-    if (!slow_down.empty() && !pending.empty()) {
-      backoff_until = shaper.throttled(job.destination, clock.now(),
-                                       job.domain + " asked to slow down (" + slow_down + ")");
-    }
-    std::vector<store::RecipientUpdate> updates;
-    for (const auto& recipient : job.recipients) {
-      auto found = latest.find(recipient.recipient_id);
-      if (found == latest.end()) continue;
-      store::RecipientUpdate update = std::move(found->second);
-      update.failovers = std::move(earlier[recipient.recipient_id]);
-      if (backoff_until && update.next_attempt_at) {
-        update.next_attempt_at = std::max(*update.next_attempt_at, *backoff_until);
-      }
-      updates.push_back(std::move(update));
-    }
-    recordInBackground(updates);
+    recordInBackground(outcome.updates);
   }
 };
 
@@ -954,7 +709,7 @@ void Scheduler::stop() {
   asio::post(impl_->strand, [impl = impl_] {
     impl->wake_timer.cancel();
     for (auto* pause : impl->pauses) pause->cancel();
-    impl->pool.closeAll();
+    impl->sessions.closeIdle();
   });
 }
 
@@ -966,9 +721,9 @@ bool Scheduler::stopped() const {
 SchedulerStats Scheduler::stats() const {
   SchedulerStats stats;
   stats.claimed = impl_->claimed;
-  stats.transactions = impl_->transactions;
-  stats.sessions_opened = impl_->sessions_opened;
-  stats.sessions_reused = impl_->sessions_reused;
+  stats.transactions = impl_->sessions.transactions();
+  stats.sessions_opened = impl_->sessions.opened();
+  stats.sessions_reused = impl_->sessions.reused();
   stats.sandboxed = impl_->sandboxed;
   stats.postponed = impl_->postponed;
   return stats;
