@@ -3,8 +3,12 @@
 // "no MX", so a DNS outage cannot send mail to the domain's web server.
 #include "delivery/mx_plan.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <set>
+
+#include "mime/address.h"
 
 namespace outpost::delivery {
 namespace {
@@ -42,6 +46,21 @@ boost::asio::awaitable<HostAddresses> lookupAddresses(dns::Resolver& resolver,
   co_return found;
 }
 
+// "[192.0.2.1]" → "192.0.2.1", "[IPv6:2001:db8::1]" → "2001:db8::1" (RFC 5321 §4.1.3); "" when
+// `domain` is not an address literal or not a valid one.
+std::string addressLiteral(const std::string& domain) {
+  if (domain.size() < 3 || domain.front() != '[' || domain.back() != ']') return {};
+  std::string inside = domain.substr(1, domain.size() - 2);
+  int family = AF_INET;
+  if (inside.size() > 5 &&
+      (inside.compare(0, 5, "IPv6:") == 0 || inside.compare(0, 5, "ipv6:") == 0)) {
+    inside.erase(0, 5);
+    family = AF_INET6;
+  }
+  unsigned char buffer[16];
+  return inet_pton(family, inside.c_str(), buffer) == 1 ? inside : std::string();
+}
+
 }  // namespace
 
 std::vector<dns::MxRecord> orderMxRecords(std::vector<dns::MxRecord> records,
@@ -62,6 +81,23 @@ boost::asio::awaitable<Result<MxPlan>> planMxDelivery(dns::Resolver& resolver,
                                                       std::mt19937& random) {
   MxPlan plan;
   plan.domain = dns::normalizeName(domain);
+  if (!plan.domain.empty() && plan.domain.front() == '[') {
+    // An address literal names the host itself: no DNS (RFC 5321 §5.1).
+    const std::string address = addressLiteral(domain);
+    if (address.empty()) {
+      co_return Error::permanentFailure("mx.invalid_domain",
+                                        plan.domain + " is not a valid address literal");
+    }
+    plan.candidates.push_back(MxCandidate{address, address, 0, true});
+    co_return plan;
+  }
+  // Internationalized domains are looked up by their A-labels (RFC 5890).
+  auto ascii = mime::domainToAscii(plan.domain);
+  if (!ascii) {
+    co_return Error::permanentFailure("mx.invalid_domain",
+                                      plan.domain + " is not a domain name DNS can look up");
+  }
+  plan.domain = std::move(*ascii);
   std::vector<dns::MxRecord> hosts;
   bool implicit = false;
   auto mx = co_await resolver.lookupMx(plan.domain);

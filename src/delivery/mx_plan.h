@@ -28,7 +28,7 @@ struct MxCandidate {
 };
 
 struct MxPlan {
-  std::string domain;
+  std::string domain;                   // as looked up: lowercased, A-labels
   std::vector<MxCandidate> candidates;  // in the order to try them
   // Hosts left out, and why ("mx2.example.org: AAAA lookup … timed out"), for the transcript.
   std::vector<std::string> skipped;
@@ -38,6 +38,8 @@ struct MxPlan {
 // - "mx.null_mx" (permanent): the domain publishes a null MX: it accepts no mail.
 // - "dns.nxdomain" (permanent): the domain does not exist.
 // - "mx.no_address" (permanent): no MX host (or, without MX, the domain) has an address.
+// - "mx.invalid_domain" (permanent): an address literal or an internationalized name that does
+//   not convert. An address literal ("[192.0.2.1]", "[IPv6:2001:db8::1]") is its own host.
 // - the DNS error codes of dns/resolver.h (temporary ones stay temporary): a lookup failed.
 // A temporary failure of the MX lookup never falls back to the domain's A records; a temporary
 // failure of a host's address lookup makes the plan fail temporarily only when no host is left.

@@ -293,4 +293,16 @@ bool isValidSmtpAddress(std::string_view address) {
 
 bool needsSmtpUtf8(std::string_view address) { return !detail::isAscii(address); }
 
+std::optional<std::string> domainToAscii(std::string_view domain) {
+  const std::string text(domain);
+  if (text.empty() || text.find('\0') != std::string::npos) return std::nullopt;
+  // GLib's IDNA conversion (UTS #46) comes with GMime; no second IDN library needed.
+  gchar* ascii = g_hostname_to_ascii(text.c_str());
+  if (ascii == nullptr) return std::nullopt;
+  std::string converted(ascii);
+  g_free(ascii);
+  for (char& c : converted) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return converted;
+}
+
 }  // namespace outpost::mime

@@ -3,6 +3,7 @@
 // Input is untrusted: CR, LF and NUL are rejected, never passed on.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,9 @@ bool isValidSmtpAddress(std::string_view address);
 
 // True if the address needs SMTPUTF8 (non-ASCII octets).
 bool needsSmtpUtf8(std::string_view address);
+
+// A domain as DNS knows it: internationalized labels as A-labels (IDNA, "bücher.example" →
+// "xn--bcher-kva.example"), lowercased; nullopt when it cannot be converted.
+std::optional<std::string> domainToAscii(std::string_view domain);
 
 }  // namespace outpost::mime

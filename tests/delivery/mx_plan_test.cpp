@@ -152,6 +152,29 @@ TEST_F(MxPlanTest, StopsAtTheAddressLimit) {
             (std::vector<std::string>{"mx0.many.test", "mx1.many.test", "mx2.many.test"}));
 }
 
+TEST_F(MxPlanTest, AnAddressLiteralIsItsOwnHostWithoutDns) {
+  auto v4 = plan("[127.0.0.9]");
+  ASSERT_TRUE(v4.ok()) << v4.error().message;
+  EXPECT_EQ(v4->candidates, (std::vector<MxCandidate>{{"127.0.0.9", "127.0.0.9", 0, true}}));
+  auto v6 = plan("[IPv6:::1]");
+  ASSERT_TRUE(v6.ok()) << v6.error().message;
+  EXPECT_EQ(v6->candidates[0].ip, "::1");
+  EXPECT_EQ(zone_.lookupCount(), 0);
+  auto bad = plan("[999.1.1.1]");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "mx.invalid_domain");
+  EXPECT_FALSE(bad.error().temporary);
+}
+
+TEST_F(MxPlanTest, LooksUpInternationalizedDomainsByTheirALabels) {
+  zone_.addMx("xn--bcher-kva.example", 10, "mx.xn--bcher-kva.example");
+  zone_.addA("mx.xn--bcher-kva.example", "127.0.0.10");
+  auto result = plan("Bücher.example");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->domain, "xn--bcher-kva.example");
+  EXPECT_EQ(hosts(*result), (std::vector<std::string>{"mx.xn--bcher-kva.example"}));
+}
+
 TEST_F(MxPlanTest, IgnoresARepeatedExchange) {
   zone_.addMx("twice.test", 10, "mx.twice.test");
   zone_.addMx("twice.test", 20, "MX.twice.test.");
