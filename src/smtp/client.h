@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/config.h"
@@ -76,13 +77,25 @@ struct SessionError {
   std::string transcript;  // from open() only: the dialogue up to the failure, for the attempt
 };
 
+// Delivery status notifications to ask for (RFC 3461), sent only to a peer that offers DSN.
+struct DsnRequest {
+  std::string notify = "SUCCESS,FAILURE,DELAY";  // NOTIFY= on every RCPT
+  std::string ret = "HDRS";                      // RET= on MAIL: FULL or HDRS
+  std::string envelope_id;                       // ENVID= on MAIL (xtext-encoded here); "" = none
+  bool original_recipient = true;                // ORCPT=rfc822;<recipient> on every RCPT
+};
+
 struct Envelope {
   std::string mail_from;                // reverse-path without brackets; "" = <>
   std::vector<std::string> recipients;  // forward-paths without brackets
   bool smtputf8 = false;
   bool eight_bit = false;
   std::size_t size_hint = 0;  // for SIZE=
+  std::optional<DsnRequest> dsn;
 };
+
+// RFC 3461 §4 xtext: octets outside "!".."~", and '+' and '=', as "+XX".
+std::string encodeXtext(std::string_view text);
 
 struct RecipientReply {
   std::string address;

@@ -919,9 +919,27 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
     mail += " SIZE=" + std::to_string(envelope.size_hint);
   if (envelope.eight_bit && offers("8BITMIME")) mail += " BODY=8BITMIME";
   if (needs_utf8) mail += " SMTPUTF8";
+  const bool dsn = envelope.dsn.has_value() && offers("DSN");
+  if (dsn) {
+    mail += " RET=" + envelope.dsn->ret;
+    if (!envelope.dsn->envelope_id.empty()) {
+      mail += " ENVID=" + encodeXtext(envelope.dsn->envelope_id);
+    }
+  }
   std::vector<std::string> rcpts;
   rcpts.reserve(envelope.recipients.size());
-  for (const auto& recipient : envelope.recipients) rcpts.push_back("RCPT TO:<" + recipient + ">");
+  for (const auto& recipient : envelope.recipients) {
+    std::string rcpt = "RCPT TO:<" + recipient + ">";
+    if (dsn) {
+      rcpt += " NOTIFY=" + envelope.dsn->notify;
+      // RFC 3461 §4.2: the address as the submitter gave it. A non-ASCII one would need RFC
+      // 6533's utf-8-addr encoding; ORCPT is optional, so it is left out there.
+      if (envelope.dsn->original_recipient && !hasNonAscii(recipient)) {
+        rcpt += " ORCPT=rfc822;" + encodeXtext(recipient);
+      }
+    }
+    rcpts.push_back(std::move(rcpt));
+  }
 
   const auto& timeouts = options_.timeouts;
   std::size_t accepted = 0;
@@ -1051,6 +1069,23 @@ asio::awaitable<void> SmtpClientSession::quit() {
 }
 
 }  // namespace detail
+
+std::string encodeXtext(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto octet = static_cast<unsigned char>(c);
+    if (octet < '!' || octet > '~' || c == '+' || c == '=') {
+      out += '+';
+      out += kHex[octet >> 4];
+      out += kHex[octet & 0x0F];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 boost::asio::awaitable<Result<std::unique_ptr<ClientSession>>> ClientSession::open(
     boost::asio::any_io_executor executor, ClientOptions options, SessionError* failure) {
