@@ -95,3 +95,16 @@ Result<std::string> SecretBox::open(std::string_view sealed) const {
 }
 
 }  // namespace outpost
+
+namespace outpost {
+
+std::string SecretBox::deriveKey(std::string_view purpose) const {
+  // BLAKE2b keyed with the master key over the purpose: a PRF, so derived keys are independent.
+  std::string derived(32, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(derived.data()), derived.size(),
+                     reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
+                     reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
+  return derived;
+}
+
+}  // namespace outpost

@@ -20,6 +20,9 @@ class SecretBox {
   std::string seal(std::string_view plaintext) const;
   // Error code "secret.corrupt" when the text was not sealed with this key.
   Result<std::string> open(std::string_view sealed) const;
+  // A 32-byte key for one purpose ("verp"), derived from the master key: each use gets its own
+  // key, and none reveals the master key.
+  std::string deriveKey(std::string_view purpose) const;
 
  private:
   std::string key_;

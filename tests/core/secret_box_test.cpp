@@ -46,5 +46,13 @@ TEST(SecretBox, RefusesSecretsSealedWithAnotherKeyOrTamperedWith) {
   std::filesystem::remove_all(two);
 }
 
+TEST(SecretBox, DerivesADifferentKeyPerPurpose) {
+  const SecretBox box(std::string(32, 'k'));
+  EXPECT_EQ(box.deriveKey("verp").size(), 32u);
+  EXPECT_EQ(box.deriveKey("verp"), box.deriveKey("verp"));
+  EXPECT_NE(box.deriveKey("verp"), box.deriveKey("dkim"));
+  EXPECT_NE(box.deriveKey("verp"), SecretBox(std::string(32, 'j')).deriveKey("verp"));
+}
+
 }  // namespace
 }  // namespace outpost
