@@ -58,7 +58,9 @@ class ServerProtocol {
 
   std::string greeting() const;
   // Feeds received octets. Returns what to do, in order; after an action that needs an answer
-  // (kStartTls, kAuthenticate, kStore) the rest waits, buffered, until that answer comes.
+  // (kStartTls, kAuthenticate, kStore) the rest waits, buffered, until that answer comes. The
+  // network layer reads nothing more while an action awaits its answer, so this buffer stays
+  // bounded by one read.
   std::vector<ServerAction> receive(std::string_view bytes);
   // TLS is up: what was buffered is dropped and the session starts over (RFC 3207 §4.2).
   void tlsStarted();
