@@ -6,6 +6,7 @@ Every server a test needs is started here on a free port and stopped afterwards:
   SmtpSink        - Postfix's smtp-sink (volume)
 The binary comes from $OUTPOST_BINARY (set by ctest). Only Debian's python3 is used.
 """
+import atexit
 import base64
 import json
 import os
@@ -13,13 +14,27 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+_STARTED = []  # every child process started here, stopped at exit if a test did not
+
+
+def _track(process):
+    _STARTED.append(process)
+    return process
+
+
+@atexit.register
+def _stop_leftovers():
+    """A setUpClass that fails half-way never reaches tearDownClass: its peers end here."""
+    for process in _STARTED:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 PEERS = os.path.join(os.path.dirname(HERE), "peers")
 BINARY = os.environ.get("OUTPOST_BINARY", "")
 
@@ -112,9 +127,9 @@ class OutpostProcess:
 
     def start(self):
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
+        self.process = _track(subprocess.Popen(
             [self.binary, "serve", "--data", self.data_dir, "--http", f"127.0.0.1:{self.port}",
-             *self.extra_args], env=self.env, stdout=log, stderr=log)
+             *self.extra_args], env=self.env, stdout=log, stderr=log))
         log.close()
         def healthy():
             if self.process.poll() is not None:
@@ -213,10 +228,10 @@ class RelayPeer:
         self.process = None
 
     def start(self):
-        self.process = subprocess.Popen(
+        self.process = _track(subprocess.Popen(
             ["/usr/bin/python3", os.path.join(PEERS, "relay_peer.py"), "--host", self.host,
              "--port", str(self.port), "--output", self.output, *self.options],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         line = self.process.stdout.readline()
         if "READY" not in line:
             raise AssertionError(f"relay peer did not start: {line}{self.process.stdout.read()}")
@@ -246,10 +261,10 @@ class FaultPeer:
     def __init__(self, *options, host="127.0.0.1", port=None):
         self.host = host
         self.port = port or free_port()
-        self.process = subprocess.Popen(
+        self.process = _track(subprocess.Popen(
             ["/usr/bin/python3", os.path.join(PEERS, "fault_peer.py"), "--host", host,
              "--port", str(self.port), *options],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         line = self.process.stdout.readline()
         if "READY" not in line:
             raise AssertionError(f"fault peer did not start: {line}")
@@ -270,10 +285,10 @@ class SmtpSink:
 
     def start(self):
         binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
-        self.process = subprocess.Popen(
+        self.process = _track(subprocess.Popen(
             [binary, "-u", "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
              *self.options, f"127.0.0.1:{self.port}", "256"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_listening(self.port)
         return self
 
