@@ -93,17 +93,6 @@ bool isDnsServerList(const std::string& text) {
   return true;
 }
 
-// The route syntax of delivery/routing.h (parseRoute), checked here so that a bad
-// --default-route fails where it is read; delivery checks the whole [routing] table again.
-bool isRouteText(std::string_view text) {
-  if (text == "sandbox" || text == "mx" || text == "relay") return true;
-  if (!text.starts_with("relay:")) return false;
-  const std::string_view name = text.substr(6);
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
 // Parses "1m,5m,15m" into a schedule.
 bool parseSchedule(const std::string& text, std::vector<std::chrono::seconds>& out) {
   std::vector<std::chrono::seconds> schedule;
@@ -201,9 +190,10 @@ const std::map<std::string, Setter>& settings() {
          c.dns_timeout = std::chrono::milliseconds(millis);
          return true;
        }},
+      // Route names and TLS policies are checked with the whole [routing] table, in one place:
+      // delivery's routingFromConfig, which serve runs before it starts.
       {"routing.default",
        [](Config& c, const std::string& value) {
-         if (!value.empty() && !isRouteText(value)) return false;
          c.routing.default_route = value;
          return true;
        }},
@@ -314,7 +304,6 @@ std::string nodeText(const toml::node& node) {
 // What a key takes, for the error that refuses a value.
 std::string_view expectedFor(const std::string& key) {
   static const std::map<std::string, std::string_view, std::less<>> hints = {
-      {"routing.default", "sandbox, mx, relay or relay:NAME"},
       {"dns_server", "IP[:PORT] or [IPv6]:PORT, comma-separated"},
       {"dns_timeout", "a duration: 500ms, 5s"},
       {"delivery.mx_port", "a port, 1 to 65535"},
@@ -323,7 +312,6 @@ std::string_view expectedFor(const std::string& key) {
       {"delivery.source_address_v6", "an IPv6 address"},
       {"delivery.helo_name", "a host name"},
       {"delivery.retry_schedule", R"(durations: ["1m", "5m"] or 1m,5m)"},
-      {"routing.tls", "opportunistic, require-tls or none"},
   };
   if (auto found = hints.find(key); found != hints.end()) return found->second;
   if (key.find("timeout") != std::string::npos || key.ends_with("lifetime") ||
@@ -361,21 +349,14 @@ Error unquotedDomain(const std::string& path, std::string_view table, std::strin
 }
 
 // [routing.domains], [routing.sender_domains], [routing.tls]: "domain" = "text" pairs. The
-// domains themselves are checked with the rest of the table by delivery (routingFromConfig).
+// domains and values are checked with the rest of the table by delivery (routingFromConfig).
 Result<void> readDomainStrings(const toml::table& table, const std::string& name,
                                std::map<std::string, std::string>& out, const std::string& path) {
-  const bool tls = name == "routing.tls";
   for (const auto& [domain, node] : table) {
     const std::string field = quoted(name, domain.str());
     if (node.is_table()) return unquotedDomain(path, name, domain.str());
     const auto text = node.value<std::string>();
-    const bool valid =
-        text && (tls ? (*text == "opportunistic" || *text == "require-tls" || *text == "none")
-                     : isRouteText(*text));
-    if (!valid) {
-      return invalidValue(path + ": ", field, nodeText(node),
-                          expectedFor(tls ? "routing.tls" : "routing.default"));
-    }
+    if (!text) return invalidValue(path + ": ", field, nodeText(node), "a string");
     out.insert_or_assign(std::string(domain.str()), *text);
   }
   return success();

@@ -77,15 +77,7 @@ asio::awaitable<DirectOutcome> DirectDelivery::deliver(const DirectJob& job,
   const UnixMillis started_at = clock.now();
   const int port = config.delivery.mx_port;
   const auto context = [&](const std::string& server) {
-    AttemptContext result;
-    result.node = config.node_name;
-    result.server_name = server;
-    result.port = port;
-    result.started_at = started_at;
-    result.now = clock.now();
-    result.config = &config.delivery;
-    result.direct = true;
-    return result;
+    return attemptContext(config, clock, started_at, server, port, /*direct=*/true);
   };
   DirectOutcome result;
   MxPlanOptions plan_options;

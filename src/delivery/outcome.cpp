@@ -104,6 +104,19 @@ void describeError(store::AttemptRecord& record, const smtp::SessionError& error
 
 }  // namespace
 
+AttemptContext attemptContext(const Config& config, const Clock& clock, UnixMillis started_at,
+                              const std::string& server, int port, bool direct) {
+  AttemptContext context;
+  context.node = config.node_name;
+  context.server_name = server;
+  context.port = port;
+  context.started_at = started_at;
+  context.now = clock.now();
+  context.config = &config.delivery;
+  context.direct = direct;
+  return context;
+}
+
 std::vector<store::RecipientUpdate> classifyTransaction(
     const std::vector<store::DueRecipient>& recipients, const smtp::SessionInfo& session,
     const smtp::TransactionOutcome& outcome, const std::string& transcript,

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "smtp/client.h"
 #include "store/store.h"
@@ -23,6 +24,10 @@ struct AttemptContext {
   // and its 5xx refusal of the session is final for the recipients.
   bool direct = false;
 };
+
+// The context of an attempt that started at `started_at`, with `now` read from the clock.
+AttemptContext attemptContext(const Config& config, const Clock& clock, UnixMillis started_at,
+                              const std::string& server, int port, bool direct);
 
 // One update per recipient of `recipients`, from a transaction on an open session.
 std::vector<store::RecipientUpdate> classifyTransaction(

@@ -178,35 +178,28 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     return cached_resolver.get();
   }
 
-  ShapingLimits limitsOf(const std::string& destination, const Queue& queue) const {
+  // The limits of a destination: the routes' per-domain limits for MX, the relay's own
+  // connection limit for a relay.
+  ShapingLimits limitsOf(const Route& route, const std::string& domain) const {
     ShapingLimits limits;
-    if (queue.route.kind == Route::Kind::kMx) {
-      const DomainLimits domain = routing.table.limitsFor(queue.domain, config.delivery);
-      limits.connections = domain.connections.value_or(config.delivery.domain_connections);
-      limits.messages_per_minute =
-          domain.messages_per_minute.value_or(config.delivery.domain_messages_per_minute);
+    if (route.kind == Route::Kind::kMx) {
+      // limitsFor fills in the configured defaults.
+      const DomainLimits domain_limits = routing.table.limitsFor(domain, config.delivery);
+      limits.connections = *domain_limits.connections;
+      limits.messages_per_minute = *domain_limits.messages_per_minute;
       return limits;
     }
     limits.connections = config.delivery.max_connections;
-    const auto found = relays.find(queue.route.relay_name);
+    const auto found = relays.find(route.relay_name);
     if (found != relays.end() && found->second && found->second->max_connections > 0) {
       limits.connections = found->second->max_connections;
     }
-    (void)destination;
     return limits;
   }
 
   AttemptContext context(UnixMillis started_at, const std::string& server, int port,
                          bool direct) const {
-    AttemptContext result;
-    result.node = config.node_name;
-    result.server_name = server;
-    result.port = port;
-    result.started_at = started_at;
-    result.now = clock.now();
-    result.config = &config.delivery;
-    result.direct = direct;
-    return result;
+    return attemptContext(config, clock, started_at, server, port, direct);
   }
 
   // --- recording --------------------------------------------------------------------------
@@ -396,9 +389,6 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   // is backed off or its rate limit would keep it waiting for more than a minute.
   asio::awaitable<void> enqueue(Job& job) {
     if (job.route.kind == Route::Kind::kRelay) co_await relayFor(job.route.relay_name);
-    Queue& queue = queues[job.destination];
-    queue.route = job.route;
-    queue.domain = job.domain;
     const UnixMillis now = clock.now();
     std::vector<Job> held_back;
     if (auto until = shaper.backedOffUntil(job.destination, now)) {
@@ -407,12 +397,14 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       postponeInBackground(held_back, *until, reason);
       co_return;
     }
-    const ShapingLimits limits = limitsOf(job.destination, queue);
+    const ShapingLimits limits = limitsOf(job.route, job.domain);
     if (limits.messages_per_minute > 0) {
-      const UnixMillis slot = shaper.estimatedSlot(job.destination, limits, now, queue.jobs.size());
+      const auto found = queues.find(job.destination);
+      const std::size_t waiting = found == queues.end() ? 0 : found->second.jobs.size();
+      const UnixMillis slot = shaper.estimatedSlot(job.destination, limits, now, waiting);
       if (slot > now + 60000) {
         const std::string reason =
-            (queue.route.kind == Route::Kind::kMx ? queue.domain : job.destination) +
+            (job.route.kind == Route::Kind::kMx ? job.domain : job.destination) +
             " is limited to " + std::to_string(limits.messages_per_minute) +
             " message(s) a minute; this message's turn comes at " + formatRfc3339(slot);
         held_back.push_back(std::move(job));
@@ -420,7 +412,18 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         co_return;
       }
     }
+    // A queue exists only while it has jobs or workers (see eraseIfIdle).
+    Queue& queue = queues[job.destination];
+    queue.route = job.route;
+    queue.domain = job.domain;
     queue.jobs.push_back(std::move(job));
+  }
+
+  // Forgets a destination's queue once nothing waits in it and no worker uses it; its shaping
+  // state (back-off, rate) stays with the shaper.
+  void eraseIfIdle(std::map<std::string, Queue>::iterator entry) {
+    const Queue& queue = entry->second;
+    if (queue.jobs.empty() && queue.workers == 0 && queue.starting == 0) queues.erase(entry);
   }
 
   // Starts workers where a destination has waiting jobs and room under its limits; destinations
@@ -429,14 +432,18 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     if (stopping) return;
     const UnixMillis now = clock.now();
     for (const bool idle_first : {true, false}) {
-      for (auto& [destination, queue] : queues) {
+      for (auto entry = queues.begin(); entry != queues.end();) {
+        auto current = entry++;
+        const std::string& destination = current->first;
+        Queue& queue = current->second;
         if (queue.jobs.empty()) continue;
         if (idle_first && (queue.workers > 0 || queue.starting > 0)) continue;
         if (auto until = shaper.backedOffUntil(destination, now)) {
           postponeQueue(destination, queue, *until);
+          eraseIfIdle(current);
           continue;
         }
-        const ShapingLimits limits = limitsOf(destination, queue);
+        const ShapingLimits limits = limitsOf(queue.route, queue.domain);
         while (queue.starting < queue.jobs.size() &&
                workers < config.delivery.max_total_connections &&
                shaper.mayConnect(destination, limits, now)) {
@@ -489,7 +496,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         last_claim_full = false;
         wake_timer.cancel();
       }
-      const ShapingLimits limits = limitsOf(destination, queue);
+      const ShapingLimits limits = limitsOf(queue.route, queue.domain);
       const UnixMillis slot = shaper.reserveSendSlot(destination, limits, now);
       if (slot > now) {
         asio::steady_timer pause(strand, std::chrono::milliseconds(slot - now));
@@ -507,13 +514,11 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       }
     }
     Queue& queue = queues[destination];
-    if (held) sessions.park(std::move(*held), limitsOf(destination, queue).connections);
+    if (held) sessions.park(std::move(*held), limitsOf(queue.route, queue.domain).connections);
     --queue.workers;
     --workers;
     shaper.connectionEnded(destination);
-    if (queue.jobs.empty() && queue.workers == 0 && queue.starting == 0) {
-      queues.erase(destination);
-    }
+    eraseIfIdle(queues.find(destination));
     pump();
   }
 
@@ -581,6 +586,11 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     options.peer_name = relayLabel(name);
     const std::string key =
         sessionKey(options, "relay:" + name + "#" + std::to_string(loaded_generation));
+    const auto slowDown = [&](const smtp::Reply& reply) {
+      shaper.throttled(job.destination, clock.now(),
+                       relayLabel(name) + " asked to slow down (" + std::to_string(reply.code) +
+                           " " + reply.text() + ")");
+    };
     smtp::SessionError failure;
     auto session = co_await sessions.acquire(options, key, held, failure, workers - 1);
     if (!session) {
@@ -611,10 +621,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         std::move(more.begin(), more.end(), std::back_inserter(updates));
       }
       if (failure.reply && isThrottleReply(failure.reply->code, failure.reply->text())) {
-        shaper.throttled(job.destination, clock.now(),
-                         relayLabel(name) + " asked to slow down (" +
-                             std::to_string(failure.reply->code) + " " + failure.reply->text() +
-                             ")");
+        slowDown(*failure.reply);
       }
       co_await record(updates);
       co_return;
@@ -626,9 +633,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     auto updates = classifyTransaction(job.recipients, info, outcome, transcript,
                                        context(started_at, settings.host, settings.port, false));
     if (const smtp::Reply* slow = throttleReply(outcome)) {
-      shaper.throttled(job.destination, clock.now(),
-                       relayLabel(name) + " asked to slow down (" + std::to_string(slow->code) +
-                           " " + slow->text() + ")");
+      slowDown(*slow);
     } else if (outcome.data_reply && outcome.data_reply->positive()) {
       shaper.delivered(job.destination);
     }

@@ -253,13 +253,27 @@ TEST(RoutingFromConfig, NamesTheKeysThatAreWrong) {
   RoutingConfig config;
   config.default_route = "smtp";
   config.domains = {{"bad domain", "mx"}, {"example.org", "relay:"}};
+  config.tls = {{"bank.example", "required"}};
   config.limits = {{"gmail.com", {{"connections", 0}}}};
   auto table = routingFromConfig(config);
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().code, "config.invalid_value");
-  for (const char* key : {"routing.default", "routing.domains.bad domain",
-                          "routing.domains.example.org", "routing.limits.gmail.com.connections"}) {
+  for (const char* key :
+       {"routing.default", "routing.domains.bad domain", "routing.domains.example.org",
+        "routing.tls.bank.example", "routing.limits.gmail.com.connections"}) {
     EXPECT_THAT(table.error().message, HasSubstr(key));
+  }
+  EXPECT_THAT(table.error().message, HasSubstr("sandbox, mx, relay or relay:NAME"));
+  EXPECT_THAT(table.error().message, HasSubstr("opportunistic, require-tls or none"));
+}
+
+TEST(RoutingFromConfig, RefusesEveryMalformedDefaultRoute) {
+  for (const char* route : {"MX", "smtp", "relay:", "relay:EU", "relay:a b", "direct"}) {
+    RoutingConfig config;
+    config.default_route = route;
+    auto table = routingFromConfig(config);
+    ASSERT_FALSE(table) << route;
+    EXPECT_THAT(table.error().message, HasSubstr("routing.default")) << route;
   }
 }
 
