@@ -1,11 +1,12 @@
 // outpost: the one binary. `serve` runs the server; the administrative commands (apikey,
 // user, queue, smtp validate) open the data folder directly and work while it is stopped;
-// `send` and `smtp test` talk to a running server's HTTP API.
+// `send` and `smtp test` talk to a running server's HTTP API; `bounce parse` reads files.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
 #include <optional>
 
+#include "app/bounce_commands.h"
 #include "app/commands.h"
 #include "core/config.h"
 #include "core/logging.h"
@@ -36,6 +37,18 @@ void addConfigFlags(CLI::App& command, ConfigFlags& flags) {
        "send every DNS lookup to ADDR:PORT ([v6]:PORT; comma-separated for more); "
        "default: /etc/resolv.conf's"},
       {"mx-port", "port of the MX hosts; default 25"},
+      {"submission",
+       "SMTP submission (STARTTLS) address, ADDR:PORT, or \"\" for none; default "
+       "127.0.0.1:2587"},
+      {"submissions",
+       "SMTP submission with implicit TLS, ADDR:PORT, or \"\" for none; default "
+       "127.0.0.1:2465"},
+      {"trusted-networks",
+       "clients that may submit without AUTH on the STARTTLS port: CIDR,…; default none"},
+      {"bounce-listen", "bounce/DSN listener, ADDR:PORT, or \"\" for none; default 127.0.0.1:2525"},
+      {"return-domain",
+       "domain of the VERP return path bounces+TOKEN@DOMAIN; bounce processing and DSN requests "
+       "start once it is set"},
   };
   for (const auto& [flag, help] : keys) {
     std::string key = outpost::configKeyForFlag(flag);
@@ -171,9 +184,17 @@ int main(int argc, char** argv) {
   smtp_test->add_option("--wait", smtp_test_options.wait_seconds,
                         "seconds to wait for the relay's answer; default 60");
 
+  std::vector<std::string> bounce_files;
+  auto* bounce = cli.add_subcommand("bounce", "bounce and DSN tools");
+  bounce->require_subcommand(1);
+  auto* bounce_parse = bounce->add_subcommand(
+      "parse", "parse bounce/DSN messages: one JSON line per file with each recipient's status");
+  bounce_parse->add_option("files", bounce_files, "message files (.eml)")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (send->parsed()) return app::send(send_options);
+  if (bounce_parse->parsed()) return app::bounceParse(bounce_files);
   if (smtp_test->parsed()) return app::smtpTest(smtp_test_options);
 
   const auto config = buildConfig(flags);

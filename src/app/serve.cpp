@@ -8,7 +8,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "app/commands.h"
 #include "app/data_folder.h"
@@ -17,7 +19,11 @@
 #include "delivery/scheduler.h"
 #include "dns/cares_resolver.h"
 #include "http/server.h"
+#include "inbound/bounce_service.h"
+#include "inbound/submission_service.h"
 #include "intake/intake.h"
+#include "smtp/server.h"
+#include "smtp/server_certificate.h"
 
 namespace outpost::app {
 namespace {
@@ -36,6 +42,42 @@ boost::asio::awaitable<void> stopWhenIdle(boost::asio::io_context& io,
   io.stop();
 }
 
+// The TLS certificate of the submission listeners: the configured PEM files, or a self-signed
+// one made in the data folder on first start.
+Result<std::pair<std::string, std::string>> submissionCertificate(const Config& config) {
+  const SubmissionConfig& submission = config.submission;
+  if (submission.certificate_file.empty() != submission.key_file.empty()) {
+    return Error::permanentFailure(
+        "config.invalid_value",
+        "submission.certificate_file and submission.key_file must be set together");
+  }
+  if (!submission.certificate_file.empty()) {
+    return std::pair{submission.certificate_file, submission.key_file};
+  }
+  const std::string folder = config.data_dir + "/tls";
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) {
+    return Error::permanentFailure("tls.certificate",
+                                   "cannot create " + folder + ": " + error.message());
+  }
+  std::pair<std::string, std::string> files{folder + "/submission.crt", folder + "/submission.key"};
+  if (auto made = smtp::ensureSelfSignedCertificate(files.first, files.second, config.hostname);
+      !made) {
+    return made.takeError();
+  }
+  return files;
+}
+
+smtp::ServerPolicy serverPolicy(const Config& config) {
+  smtp::ServerPolicy policy;
+  policy.hostname = config.hostname;
+  policy.max_message_bytes = config.max_message_bytes;
+  policy.max_recipients = config.max_recipients;
+  policy.max_errors = config.submission.max_errors;
+  return policy;
+}
+
 }  // namespace
 
 int serve(const Config& config) {
@@ -51,8 +93,14 @@ int serve(const Config& config) {
     return 1;
   }
   store::Store& store = *folder->store;
-  if (auto admin = ensureSuperAdmin(store, config); !admin) {
+  auto admin = ensureSuperAdmin(store, config);
+  if (!admin) {
     spdlog::critical("cannot create the first super admin: {}", admin.error().message);
+    return 1;
+  }
+  auto trusted_networks = smtp::NetworkList::parse(config.submission.trusted_networks);
+  if (!trusted_networks) {
+    spdlog::critical("submission.trusted_networks: {}", trusted_networks.error().message);
     return 1;
   }
   // A restarted node has nothing in flight: its leases from before go back to the queue now.
@@ -77,8 +125,13 @@ int serve(const Config& config) {
     if (!made) return made.takeError();
     return std::unique_ptr<dns::Resolver>(std::move(*made));
   };
+  // VERP return paths and DSN requests start once a return-path domain is configured.
+  const bounce::VerpCodec verp(folder->secrets->deriveKey("verp"), config.bounce.return_domain);
+  delivery::ReturnPath return_path(
+      config.bounce.return_domain.empty() ? std::nullopt : std::optional<bounce::VerpCodec>(verp));
   delivery::Scheduler scheduler(io.get_executor(), blocking.get_executor(), store, relay_settings,
-                                routing, std::move(make_resolver), config, clock);
+                                routing, std::move(make_resolver), config, clock,
+                                std::move(return_path));
   intake::Intake intake(store, config, clock, [&scheduler] { scheduler.wake(); });
   http::Server server(http::Dependencies{
       config, clock, store, intake, relay_settings, routing, blocking.get_executor(),
@@ -88,6 +141,69 @@ int serve(const Config& config) {
     spdlog::critical("cannot listen on {}: {}", config.http_listen, port.error().message);
     return 1;
   }
+
+  // SMTP: submission (STARTTLS and implicit TLS) and the bounce listener.
+  intake::Submitter trusted_submitter;
+  trusted_submitter.user_id = admin->id;
+  trusted_submitter.role = admin->role;
+  inbound::SubmissionService submission(
+      inbound::SubmissionDependencies{config, clock, store, intake, blocking.get_executor(),
+                                      std::move(*trusted_networks), trusted_submitter});
+  inbound::BounceService bounces(
+      inbound::BounceDependencies{config, clock, store, blocking.get_executor(), verp});
+  auto limiter = std::make_shared<smtp::ConnectionLimiter>(
+      config.submission.max_connections, config.submission.max_connections_per_client);
+  std::vector<std::unique_ptr<smtp::Listener>> listeners;
+  const auto listen = [&](smtp::ListenerOptions options, smtp::ServerHandler& handler) -> bool {
+    if (options.listen.empty()) return true;
+    options.command_timeout = config.submission.command_timeout;
+    options.data_timeout = config.submission.data_timeout;
+    options.limiter = limiter;
+    const std::string name = options.name;
+    auto listener = std::make_unique<smtp::Listener>(std::move(options), handler);
+    if (auto started = listener->start(io.get_executor()); !started) {
+      spdlog::critical("{}: {}", name, started.error().message);
+      return false;
+    }
+    listeners.push_back(std::move(listener));
+    return true;
+  };
+  if (!config.submission.listen.empty() || !config.submission.tls_listen.empty()) {
+    auto certificate = submissionCertificate(config);
+    if (!certificate) {
+      spdlog::critical("{}", certificate.error().message);
+      return 1;
+    }
+    for (const auto& [name, address, tls] :
+         {std::tuple{"submission", config.submission.listen, smtp::ListenerTls::kStartTls},
+          std::tuple{"submissions", config.submission.tls_listen, smtp::ListenerTls::kImplicit}}) {
+      smtp::ListenerOptions options;
+      options.name = name;
+      options.listen = address;
+      options.tls = tls;
+      options.certificate_file = certificate->first;
+      options.key_file = certificate->second;
+      options.policy = serverPolicy(config);
+      if (!listen(std::move(options), submission)) return 1;
+    }
+  }
+  {
+    smtp::ListenerOptions options;
+    options.name = "bounce";
+    options.listen = config.bounce.listen;
+    options.tls = smtp::ListenerTls::kNone;
+    options.policy = serverPolicy(config);
+    options.policy.max_message_bytes = config.bounce.max_report_bytes;
+    options.policy.offer_auth = false;
+    options.policy.require_auth = false;
+    if (!listen(std::move(options), bounces)) return 1;
+    if (!config.bounce.listen.empty() && config.bounce.return_domain.empty()) {
+      spdlog::info(
+          "bounce: no return-path domain (bounce.return_domain / --return-domain): MAIL FROM is "
+          "the submitter's and no reports come back here yet");
+    }
+  }
+
   scheduler.start();
   spdlog::info("outpost {} listening on {} (port {}), data in {}", "0.1.0", config.http_listen,
                *port, config.data_dir);
@@ -97,6 +213,7 @@ int serve(const Config& config) {
     if (error) return;
     spdlog::info("signal {}: stopping", signal);
     server.stop();
+    for (auto& listener : listeners) listener->stop();
     scheduler.stop();
     boost::asio::co_spawn(io, stopWhenIdle(io, scheduler), [&io](const std::exception_ptr& error) {
       if (error) io.stop();  // the grace wait itself failed: stop at once rather than hang

@@ -6,18 +6,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace outpost::bounce {
 namespace {
 
 constexpr std::string_view kPrefix = "bounces+";
 constexpr std::size_t kTagBytes = 8;
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 }  // namespace
 
@@ -44,7 +39,11 @@ std::string VerpCodec::encode(std::int64_t recipient_id) const {
 std::optional<std::int64_t> VerpCodec::decode(std::string_view address) const {
   const std::string lowered = lowercase(address);
   const std::size_t at = lowered.rfind('@');
-  if (at == std::string::npos || lowered.substr(at + 1) != return_domain_) return std::nullopt;
+  // Without a return domain no address was ever issued: nothing is one of ours.
+  if (return_domain_.empty() || at == std::string::npos ||
+      lowered.substr(at + 1) != return_domain_) {
+    return std::nullopt;
+  }
   std::string_view local = std::string_view(lowered).substr(0, at);
   if (!local.starts_with(kPrefix)) return std::nullopt;
   local.remove_prefix(kPrefix.size());

@@ -255,6 +255,68 @@ const std::map<std::string, Setter>& settings() {
          c.delivery.poll_interval = std::chrono::seconds(seconds);
          return true;
        }},
+      {"submission.listen",
+       [](Config& c, const std::string& value) {
+         c.submission.listen = value;
+         return true;
+       }},
+      {"submission.tls_listen",
+       [](Config& c, const std::string& value) {
+         c.submission.tls_listen = value;
+         return true;
+       }},
+      {"submission.certificate_file",
+       [](Config& c, const std::string& value) {
+         c.submission.certificate_file = value;
+         return true;
+       }},
+      {"submission.key_file",
+       [](Config& c, const std::string& value) {
+         c.submission.key_file = value;
+         return true;
+       }},
+      // CIDR syntax is checked by the smtp module's network list, when serve starts.
+      {"submission.trusted_networks",
+       [](Config& c, const std::string& value) {
+         c.submission.trusted_networks = value;
+         return true;
+       }},
+      {"submission.max_connections",
+       sizeSetter([](Config& c) -> std::size_t& { return c.submission.max_connections; })},
+      {"submission.max_connections_per_client", sizeSetter([](Config& c) -> std::size_t& {
+         return c.submission.max_connections_per_client;
+       })},
+      {"submission.max_errors",
+       sizeSetter([](Config& c) -> std::size_t& { return c.submission.max_errors; })},
+      {"submission.command_timeout", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.submission.command_timeout;
+       })},
+      {"submission.data_timeout", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.submission.data_timeout;
+       })},
+      {"submission.auth_failures",
+       sizeSetter([](Config& c) -> std::size_t& { return c.submission.auth_failures; })},
+      {"submission.auth_failure_window", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.submission.auth_failure_window;
+       })},
+      {"bounce.listen",
+       [](Config& c, const std::string& value) {
+         c.bounce.listen = value;
+         return true;
+       }},
+      {"bounce.return_domain",
+       [](Config& c, const std::string& value) {
+         c.bounce.return_domain = value;
+         return true;
+       }},
+      {"bounce.suppress_hard_bounces",
+       [](Config& c, const std::string& value) {
+         if (value != "true" && value != "false") return false;
+         c.bounce.suppress_hard_bounces = value == "true";
+         return true;
+       }},
+      {"bounce.max_report_bytes",
+       sizeSetter([](Config& c) -> std::size_t& { return c.bounce.max_report_bytes; })},
 #define OUTPOST_TIMEOUT(name)  \
   {"delivery.timeouts." #name, \
    durationSetter([](Config& c) -> std::chrono::seconds& { return c.delivery.timeouts.name; })}
@@ -312,6 +374,7 @@ std::string_view expectedFor(const std::string& key) {
       {"delivery.source_address_v6", "an IPv6 address"},
       {"delivery.helo_name", "a host name"},
       {"delivery.retry_schedule", R"(durations: ["1m", "5m"] or 1m,5m)"},
+      {"bounce.suppress_hard_bounces", "true or false"},
   };
   if (auto found = hints.find(key); found != hints.end()) return found->second;
   if (key.find("timeout") != std::string::npos || key.ends_with("lifetime") ||
@@ -443,6 +506,11 @@ const std::map<std::string, std::string, std::less<>>& flagAliases() {
   static const std::map<std::string, std::string, std::less<>> aliases = {
       {"default-route", "routing.default"},
       {"mx-port", "delivery.mx_port"},
+      {"trusted-networks", "submission.trusted_networks"},
+      {"submission", "submission.listen"},
+      {"submissions", "submission.tls_listen"},
+      {"bounce-listen", "bounce.listen"},
+      {"return-domain", "bounce.return_domain"},
   };
   return aliases;
 }

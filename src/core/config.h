@@ -76,6 +76,36 @@ struct RoutingConfig {
   std::map<std::string, std::map<std::string, long long>> limits;  // domain → {connections, …}
 };
 
+// The SMTP submission listeners (RFC 6409 port 587 with STARTTLS, RFC 8314 port 465 with
+// implicit TLS; unprivileged ports by default on a developer machine).
+struct SubmissionConfig {
+  std::string listen = "127.0.0.1:2587";      // STARTTLS; "" = off
+  std::string tls_listen = "127.0.0.1:2465";  // implicit TLS; "" = off
+  // PEM files; when both are empty, a self-signed certificate is made in the data folder.
+  std::string certificate_file;
+  std::string key_file;
+  // Clients in these networks may submit without AUTH on the STARTTLS port ("10.0.0.0/8,::1");
+  // "" = none (like Postfix's mynetworks, but empty by default).
+  std::string trusted_networks;
+  std::size_t max_connections = 500;              // at once, over both listeners
+  std::size_t max_connections_per_client = 50;    // at once, from one IP address
+  std::size_t max_errors = 10;                    // failed commands per session, then 421
+  std::chrono::seconds command_timeout{300};      // RFC 5321 §4.5.3.2.7: 5 minutes
+  std::chrono::seconds data_timeout{600};         // a whole DATA or BDAT transfer
+  std::size_t auth_failures = 5;                  // per client IP within auth_failure_window,
+  std::chrono::seconds auth_failure_window{600};  // then 454 4.7.0 (design.md)
+};
+
+// DSN and bounce processing: the listener that takes reports back, and the return path.
+struct BounceConfig {
+  std::string listen = "127.0.0.1:2525";  // "" = off
+  // VERP return paths bounces+TOKEN@return_domain, and DSN requests, are used only once this is
+  // set (its MX must lead to the listener); before, MAIL FROM is the submitter's.
+  std::string return_domain;
+  bool suppress_hard_bounces = true;  // a hard bounce puts the address on the suppression list
+  std::size_t max_report_bytes = std::size_t{1} * 1024 * 1024;  // larger reports are refused
+};
+
 struct Config {
   std::string data_dir = "./outpost-data";
   std::string http_listen = "127.0.0.1:8025";
@@ -91,6 +121,8 @@ struct Config {
   std::chrono::milliseconds dns_timeout{5000};
   DeliveryConfig delivery;
   RoutingConfig routing;
+  SubmissionConfig submission;
+  BounceConfig bounce;
 };
 
 // Reads a TOML file into `config` (keys not present keep their value). Unknown keys are an

@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "core/text.h"
+
 namespace outpost::delivery {
 
 namespace {
@@ -20,12 +22,6 @@ constexpr std::string_view kTlsHint = "must be opportunistic, require-tls or non
 // Sanity bounds: a typo (an extra zero or two) should be refused, not obeyed.
 constexpr long long kMaxConnections = 10000;
 constexpr long long kMaxMessagesPerMinute = 10000000;
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A domain as a key of the table: lowercased, without a final dot; ".example.org" for "every
 // subdomain of example.org". Labels are 1–63 octets of letters, digits and '-' (not at either

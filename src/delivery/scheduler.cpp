@@ -81,7 +81,8 @@ void logOnException(const char* what, const std::exception_ptr& error) {
 struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   Impl(const asio::any_io_executor& io, asio::any_io_executor blocking_pool,
        store::Store& store_ref, RelaySettingsRepository& relays, RoutingRepository& routes,
-       ResolverFactory factory, const Config& config_ref, const Clock& clock_ref)
+       ResolverFactory factory, const Config& config_ref, const Clock& clock_ref,
+       ReturnPath return_path_value)
       : strand(asio::make_strand(io)),
         blocking(std::move(blocking_pool)),
         store(store_ref),
@@ -92,7 +93,8 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         clock(clock_ref),
         wake_timer(strand),
         shaper(config_ref.delivery),
-        sessions(strand, config_ref.delivery),
+        return_path(std::move(return_path_value)),
+        sessions(strand, config_ref.delivery, return_path),
         random(std::random_device{}()) {}
 
   asio::strand<asio::any_io_executor> strand;
@@ -108,6 +110,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   std::vector<asio::steady_timer*> pauses;  // workers waiting for a rate-limited send slot
   std::map<std::string, Queue> queues;
   Shaper shaper;
+  ReturnPath return_path;  // before sessions, which keep a reference
   Sessions sessions;
   std::mt19937 random;
   std::unique_ptr<dns::Resolver> resolver;
@@ -273,17 +276,28 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   // --- sandbox ----------------------------------------------------------------------------
 
   // Captures the recipients: processed and delivered, with an attempt saying where it went.
-  void sandbox(const store::DueRecipient& recipient, std::vector<store::RecipientUpdate>& updates) {
+  // An outcome decided without any connection (sandbox capture, suppression): one attempt
+  // row that says what happened and what to do.
+  store::RecipientUpdate decidedHere(const store::DueRecipient& recipient,
+                                     store::ProcessingStatus processing,
+                                     store::DeliveryStatus delivery, std::string server) const {
     store::RecipientUpdate update;
     update.lease_owner = config.node_name;
-    update.processing = store::ProcessingStatus::kProcessed;
-    update.delivery = store::DeliveryStatus::kDelivered;
+    update.processing = processing;
+    update.delivery = delivery;
     auto& attempt = update.attempt;
     attempt.recipient_id = recipient.recipient_id;
     attempt.recipient = recipient.address;
     attempt.at = clock.now();
     attempt.node = config.node_name;
-    attempt.server = "sandbox";
+    attempt.server = std::move(server);
+    return update;
+  }
+
+  void sandbox(const store::DueRecipient& recipient, std::vector<store::RecipientUpdate>& updates) {
+    store::RecipientUpdate update = decidedHere(recipient, store::ProcessingStatus::kProcessed,
+                                                store::DeliveryStatus::kDelivered, "sandbox");
+    auto& attempt = update.attempt;
     attempt.code = 250;
     attempt.enhanced_code = "2.0.0";
     attempt.text = "captured by the sandbox; not sent to any server";
@@ -294,6 +308,28 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         "(PUT /api/v1/settings/routes) to deliver mail for real.";
     updates.push_back(std::move(update));
     ++sandboxed;
+  }
+
+  // A suppressed address fails at once, without a connection, and says how to lift it.
+  void suppressed(const store::DueRecipient& recipient,
+                  std::vector<store::RecipientUpdate>& updates) {
+    const store::Suppression& suppression = *recipient.suppression;
+    store::RecipientUpdate update = decidedHere(recipient, store::ProcessingStatus::kFailure,
+                                                store::DeliveryStatus::kFailed, "suppression list");
+    auto& attempt = update.attempt;
+    attempt.enhanced_code = "5.7.1";
+    attempt.text = recipient.address + " is on the suppression list since " +
+                   formatRfc3339(suppression.created_at) + ": " + suppression.reason;
+    attempt.description =
+        suppression.source == "bounce"
+            ? "An earlier message to this address bounced for good (a hard bounce), so outpost "
+              "no longer sends to it: more mail would only hurt the sender's reputation."
+            : "Someone put this address on the suppression list, so outpost does not send to it.";
+    attempt.hint =
+        "If the address works again, remove it from the suppression list (DELETE "
+        "/api/v1/suppressions/" +
+        suppression.address + ", or the console's Suppressions page), then retry.";
+    updates.push_back(std::move(update));
   }
 
   // --- claiming and routing -----------------------------------------------------------------
@@ -367,13 +403,21 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         std::move(failed.begin(), failed.end(), std::back_inserter(captured));
         continue;
       }
+      if (recipient.suppression) {
+        suppressed(recipient, captured);
+        continue;
+      }
       if (route->kind == Route::Kind::kSandbox) {
         sandbox(recipient, captured);
         continue;
       }
       const std::string domain = domainOf(recipient.address);
       const std::string destination = destinationOf(*route, domain);
-      Job& job = jobs[{recipient.message_id, destination}];
+      // With VERP each recipient has its own return path, hence its own transaction.
+      const std::string group = return_path.perRecipient()
+                                    ? destination + "\n" + std::to_string(recipient.recipient_id)
+                                    : destination;
+      Job& job = jobs[{recipient.message_id, group}];
       job.message_id = recipient.message_id;
       job.route = *route;
       job.destination = destination;
@@ -586,7 +630,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     options.peer_name = relayLabel(name);
     const std::string key =
         sessionKey(options, "relay:" + name + "#" + std::to_string(loaded_generation));
-    const auto slowDown = [&](const smtp::Reply& reply) {
+    const auto slow_down = [&](const smtp::Reply& reply) {
       shaper.throttled(job.destination, clock.now(),
                        relayLabel(name) + " asked to slow down (" + std::to_string(reply.code) +
                            " " + reply.text() + ")");
@@ -621,7 +665,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
         std::move(more.begin(), more.end(), std::back_inserter(updates));
       }
       if (failure.reply && isThrottleReply(failure.reply->code, failure.reply->text())) {
-        slowDown(*failure.reply);
+        slow_down(*failure.reply);
       }
       co_await record(updates);
       co_return;
@@ -633,7 +677,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     auto updates = classifyTransaction(job.recipients, info, outcome, transcript,
                                        context(started_at, settings.host, settings.port, false));
     if (const smtp::Reply* slow = throttleReply(outcome)) {
-      slowDown(*slow);
+      slow_down(*slow);
     } else if (outcome.data_reply && outcome.data_reply->positive()) {
       shaper.delivered(job.destination);
     }
@@ -683,9 +727,10 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
 Scheduler::Scheduler(const asio::any_io_executor& io, asio::any_io_executor blocking,
                      store::Store& store, RelaySettingsRepository& relay_settings,
                      RoutingRepository& routing, ResolverFactory make_resolver,
-                     const Config& config, const Clock& clock)
+                     const Config& config, const Clock& clock, ReturnPath return_path)
     : impl_(std::make_shared<Impl>(io, std::move(blocking), store, relay_settings, routing,
-                                   std::move(make_resolver), config, clock)) {}
+                                   std::move(make_resolver), config, clock,
+                                   std::move(return_path))) {}
 
 Scheduler::~Scheduler() { stop(); }
 

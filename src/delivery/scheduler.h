@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "delivery/relay_settings.h"
+#include "delivery/return_path.h"
 #include "delivery/routing.h"
 #include "dns/resolver.h"
 #include "store/store.h"
@@ -38,7 +39,7 @@ class Scheduler {
   Scheduler(const boost::asio::any_io_executor& io, boost::asio::any_io_executor blocking,
             store::Store& store, RelaySettingsRepository& relay_settings,
             RoutingRepository& routing, ResolverFactory make_resolver, const Config& config,
-            const Clock& clock);
+            const Clock& clock, ReturnPath return_path = ReturnPath());
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;

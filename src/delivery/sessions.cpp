@@ -7,8 +7,12 @@
 namespace outpost::delivery {
 namespace asio = boost::asio;
 
-Sessions::Sessions(asio::any_io_executor strand, const DeliveryConfig& config)
-    : strand_(strand), config_(config), pool_(std::move(strand), config.idle_connection_timeout) {}
+Sessions::Sessions(asio::any_io_executor strand, const DeliveryConfig& config,
+                   const ReturnPath& return_path)
+    : strand_(strand),
+      config_(config),
+      return_path_(return_path),
+      pool_(std::move(strand), config.idle_connection_timeout) {}
 
 asio::awaitable<std::optional<PooledSession>> Sessions::acquire(const smtp::ClientOptions& options,
                                                                 const std::string& key,
@@ -59,12 +63,7 @@ asio::awaitable<smtp::TransactionOutcome> Sessions::transact(
     transcript += "* session reused: message " + std::to_string(session.messages + 1) +
                   " on this connection (RSET after the previous one)\n";
   }
-  smtp::Envelope envelope;
-  envelope.mail_from = recipients.front().mail_from;
-  envelope.smtputf8 = recipients.front().needs_smtputf8;
-  envelope.eight_bit = recipients.front().eight_bit;
-  envelope.size_hint = raw.size();
-  for (const auto& recipient : recipients) envelope.recipients.push_back(recipient.address);
+  const smtp::Envelope envelope = return_path_.envelopeFor(recipients, raw.size());
   auto outcome = co_await session.session->send(envelope, raw);
   ++session.messages;
   ++transactions_;

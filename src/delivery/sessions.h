@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "delivery/return_path.h"
 #include "delivery/session_pool.h"
 #include "smtp/client.h"
 #include "store/store.h"
@@ -20,7 +21,8 @@ namespace outpost::delivery {
 
 class Sessions {
  public:
-  Sessions(boost::asio::any_io_executor strand, const DeliveryConfig& config);
+  Sessions(boost::asio::any_io_executor strand, const DeliveryConfig& config,
+           const ReturnPath& return_path);
 
   // A session for `options` (whose sessionKey is `key`): `held` when it fits and may carry
   // another message (else `held` is parked or closed), else a parked one, else a new
@@ -53,6 +55,7 @@ class Sessions {
  private:
   boost::asio::any_io_executor strand_;
   const DeliveryConfig& config_;
+  const ReturnPath& return_path_;
   SessionPool pool_;
   std::atomic<std::uint64_t> opened_{0}, reused_{0}, transactions_{0};
 };

@@ -7,15 +7,10 @@
 #include <cctype>
 #include <chrono>
 
+#include "core/text.h"
+
 namespace outpost::delivery {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
-}
 
 UnixMillis spacing(const ShapingLimits& limits) {
   return limits.messages_per_minute == 0

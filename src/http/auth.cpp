@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/credentials.h"
+#include "core/text.h"
 
 namespace outpost::http {
 
@@ -13,17 +14,6 @@ namespace {
 
 Error unauthorizedError() {
   return Error::permanentFailure("unauthorized", "missing or invalid API key");
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool seesAll(const Principal& principal) {
@@ -79,6 +69,13 @@ bool mayChange(const Principal& principal) {
 
 bool mayManageSettings(const Principal& principal) {
   return principal.fullScope() && principal.user.role == store::Role::kSuperAdmin;
+}
+
+bool mayReadSuppressions(const Principal& principal) { return seesAll(principal); }
+
+bool mayManageSuppressions(const Principal& principal) {
+  return principal.fullScope() && (principal.user.role == store::Role::kSuperAdmin ||
+                                   principal.user.role == store::Role::kAdmin);
 }
 
 void restrictQuery(const Principal& principal, store::ListQuery& query) {

@@ -30,6 +30,10 @@ bool mayRead(const Principal& principal, const store::MessageDetail& message);
 bool mayChange(const Principal& principal);
 // Relay settings and other configuration: a super admin's full-scope key.
 bool mayManageSettings(const Principal& principal);
+// The suppression list: super admins, admins and auditors read it; super admins and admins
+// change it. Full-scope keys only: it names every recipient, not only the caller's.
+bool mayReadSuppressions(const Principal& principal);
+bool mayManageSuppressions(const Principal& principal);
 // Narrows a list query to what the principal may see.
 void restrictQuery(const Principal& principal, store::ListQuery& query);
 intake::Submitter submitterFor(const Principal& principal);

@@ -1,5 +1,6 @@
-// Messages as JSON for the list and detail endpoints. The stored tags/metadata documents were
-// written by intake from validated input; they are parsed again defensively.
+// Messages as JSON for the list and detail endpoints (with attempts, events and the delivery
+// reports that came back). The stored tags/metadata documents were written by intake from
+// validated input; they are parsed again defensively.
 #include "http/message_json.h"
 
 #include <boost/json/parse.hpp>
@@ -47,6 +48,7 @@ boost::json::object messageSummaryJson(const store::MessageSummary& summary) {
       {"last_error", summary.last_error},
       {"waiting_reason", summary.waiting_reason},
       {"size_bytes", summary.size_bytes},
+      {"api_key_name", summary.api_key_name},  // who submitted it: a key, or trusted:<ip>
   };
 }
 
@@ -105,6 +107,26 @@ boost::json::object messageDetailJson(const store::MessageDetail& detail) {
     });
   }
   object["events"] = std::move(events);
+
+  boost::json::array reports;
+  for (const auto& report : detail.reports) {
+    reports.push_back(boost::json::object{
+        {"id", report.id},
+        {"recipient", report.recipient},
+        {"received_at", formatRfc3339(report.received_at)},
+        {"kind", report.kind},
+        {"action", report.action},
+        {"status", report.status},
+        {"reason", report.reason},
+        {"hard_bounce", report.hard_bounce},
+        {"diagnostic_code", report.diagnostic_code},
+        {"remote_mta", report.remote_mta},
+        {"reporting_mta", report.reporting_mta},
+        {"raw_url", "/api/v1/messages/" + detail.summary.id + "/reports/" +
+                        std::to_string(report.id) + "/raw"},
+    });
+  }
+  object["reports"] = std::move(reports);
   return object;
 }
 

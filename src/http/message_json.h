@@ -1,5 +1,5 @@
-// How messages look in the API: list items, the detail view with recipients, attempts and
-// events. Times are RFC 3339 strings; absent times are null.
+// How messages look in the API: list items, the detail view with recipients, attempts, events
+// and delivery reports. Times are RFC 3339 strings; absent times are null.
 #pragma once
 
 #include <boost/json/object.hpp>

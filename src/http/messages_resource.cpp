@@ -1,6 +1,7 @@
-// The messages resource. Request bodies, query parameters and path ids are untrusted; who may
-// see and change which message is decided in auth.h, and messages a caller may not see answer
-// 404 so their existence is not revealed. Store and intake calls run on the blocking pool.
+// The messages resource, with the delivery reports (DSNs, bounces) that came back about them.
+// Request bodies, query parameters and path ids are untrusted; who may see and change which
+// message is decided in auth.h, and messages a caller may not see answer 404 so their
+// existence is not revealed. Store and intake calls run on the blocking pool.
 #include "http/messages_resource.h"
 
 #include <sodium.h>
@@ -147,6 +148,28 @@ boost::asio::awaitable<Response> getTranscript(Context& context) {
   co_return response;
 }
 
+boost::asio::awaitable<Response> getReportRaw(Context& context) {
+  const std::string& id = context.request.params.at(0);
+  const std::string& number_text = context.request.params.at(1);
+  std::int64_t report_id = 0;
+  auto [end, ec] =
+      std::from_chars(number_text.data(), number_text.data() + number_text.size(), report_id);
+  if (ec != std::errc() || end != number_text.data() + number_text.size() || report_id < 1) {
+    co_return notFound();
+  }
+  auto loaded = co_await loadVisible(context, id);
+  if (!loaded.detail) co_return loaded.error;
+  auto raw = co_await io::runBlocking(context.deps.blocking,
+                                      [&] { return context.deps.store.reportRaw(id, report_id); });
+  if (!raw) co_return responseForError(raw.error());
+  // text/plain, not message/*: the report came from an untrusted sender and is shown, not
+  // rendered.
+  Response response;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = std::move(*raw);
+  co_return response;
+}
+
 boost::asio::awaitable<Response> retryMessage(Context& context) {
   const std::string& id = context.request.params.at(0);
   auto loaded = co_await loadVisible(context, id);
@@ -217,23 +240,27 @@ std::optional<store::ListQuery> readListQuery(const Request& request,
       (std::string_view(name) == "since" ? query.since : query.until) = at;
     }
   }
-  if (auto limit_text = request.queryValue("limit")) {
-    int limit = 0;
-    auto [end, ec] =
-        std::from_chars(limit_text->data(), limit_text->data() + limit_text->size(), limit);
-    if (ec != std::errc() || end != limit_text->data() + limit_text->size() || limit < 1 ||
-        limit > 500) {
-      errors.push_back({"limit", "must be an integer from 1 to 500"});
-    } else {
-      query.limit = limit;
-    }
-  }
+  if (auto limit = readPageLimit(request, errors)) query.limit = *limit;
   if (auto cursor = request.queryValue("cursor")) query.cursor = *cursor;
   if (!errors.empty()) return std::nullopt;
   return query;
 }
 
 }  // namespace
+
+std::optional<int> readPageLimit(const Request& request, std::vector<mime::FieldError>& errors) {
+  auto limit_text = request.queryValue("limit");
+  if (!limit_text) return std::nullopt;
+  int limit = 0;
+  auto [end, ec] =
+      std::from_chars(limit_text->data(), limit_text->data() + limit_text->size(), limit);
+  if (ec != std::errc() || end != limit_text->data() + limit_text->size() || limit < 1 ||
+      limit > 500) {
+    errors.push_back({"limit", "must be an integer from 1 to 500"});
+    return std::nullopt;
+  }
+  return limit;
+}
 
 Response acceptedResponse(const Result<intake::Accepted>& accepted,
                           const std::vector<mime::FieldError>& errors) {
@@ -274,6 +301,7 @@ void addMessageRoutes(Router& router) {
   router.add("GET", "/api/v1/messages/{id}/raw", &getRawMessage);
   router.add("POST", "/api/v1/messages/{id}/retry", &retryMessage);
   router.add("GET", "/api/v1/messages/{id}/attempts/{n}/transcript", &getTranscript);
+  router.add("GET", "/api/v1/messages/{id}/reports/{report_id}/raw", &getReportRaw);
 }
 
 }  // namespace outpost::http

@@ -41,5 +41,6 @@ void addHealthRoutes(Router& router);
 void addMessageRoutes(Router& router);
 void addSandboxRoutes(Router& router);
 void addSettingsRoutes(Router& router);
+void addSuppressionRoutes(Router& router);
 
 }  // namespace outpost::http

@@ -33,6 +33,7 @@
 #include "http/auth.h"
 #include "http/json_errors.h"
 #include "http/router.h"
+#include "io/acceptor.h"
 #include "io/blocking.h"
 
 namespace outpost::http {
@@ -126,6 +127,7 @@ struct Shared {
     addMessageRoutes(router);
     addSandboxRoutes(router);
     addSettingsRoutes(router);
+    addSuppressionRoutes(router);
     std::uint64_t max = deps.config.max_message_bytes;
     submission_body_limit = (max * 4 + 2) / 3 + kBase64Margin;
   }
@@ -334,69 +336,16 @@ Server::Server(Dependencies dependencies)
 
 Server::~Server() { stop(); }
 
-namespace {
-
-// "127.0.0.1:8025", "[::1]:8025", ":8025" (every interface), "localhost:8025".
-Result<tcp::endpoint> parseListen(const std::string& listen) {
-  auto bad = [&](const std::string& why) {
-    return Error::permanentFailure("http.listen",
-                                   "cannot use listen address \"" + listen + "\": " + why);
-  };
-  std::string host;
-  std::string_view port_text;
-  if (listen.starts_with('[')) {
-    auto close = listen.find(']');
-    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
-      return bad("expected [address]:port");
-    }
-    host = listen.substr(1, close - 1);
-    port_text = std::string_view(listen).substr(close + 2);
-  } else {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return bad("expected address:port");
-    host = listen.substr(0, colon);
-    port_text = std::string_view(listen).substr(colon + 1);
-  }
-  int port = -1;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
-    return bad("the port must be a number from 0 to 65535");
-  }
-  if (host.empty()) return tcp::endpoint(tcp::v6(), static_cast<unsigned short>(port));
-  if (host == "localhost") host = "127.0.0.1";
-  boost::system::error_code address_ec;
-  auto address = asio::ip::make_address(host, address_ec);
-  if (address_ec) return bad("not an IP address");
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
-}
-
-}  // namespace
-
 Result<int> Server::start(const asio::any_io_executor& executor, const std::string& listen) {
-  auto endpoint = parseListen(listen);
-  if (!endpoint) return endpoint.takeError();
   Shared& shared = *impl_->shared;
   std::lock_guard lock(shared.mutex);
   if (shared.acceptor) {
     return Error::permanentFailure("http.listen", "the HTTP server is already started");
   }
-  tcp::acceptor acceptor(asio::make_strand(executor));
+  auto opened = io::openAcceptor(asio::make_strand(executor), listen, "http");
+  if (!opened) return opened.takeError();
+  tcp::acceptor acceptor = std::move(*opened);
   boost::system::error_code ec;
-  bool any = endpoint->address().is_v6() && endpoint->address().is_unspecified();
-  acceptor.open(endpoint->protocol(), ec);
-  if (ec && any) {
-    // No IPv6 on this machine: every IPv4 interface instead.
-    *endpoint = tcp::endpoint(tcp::v4(), endpoint->port());
-    acceptor.open(endpoint->protocol(), ec);
-  }
-  if (!ec && endpoint->address().is_v6()) acceptor.set_option(asio::ip::v6_only(!any), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(*endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Error::permanentFailure("http.listen",
-                                   "cannot listen on " + listen + ": " + ec.message());
-  }
   int port = acceptor.local_endpoint(ec).port();
   if (ec) return Error::permanentFailure("http.listen", ec.message());
   shared.acceptor.emplace(std::move(acceptor));

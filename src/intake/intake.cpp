@@ -9,16 +9,10 @@
 #include <set>
 
 #include "core/ids.h"
+#include "core/text.h"
 
 namespace outpost::intake {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string domainOf(std::string_view address) {
   const auto at = address.rfind('@');
@@ -116,20 +110,33 @@ Result<Accepted> Intake::submitRaw(const std::string& mail_from,
                                    std::string_view message_text, const Submitter& submitter,
                                    const SubmissionOptions& options,
                                    std::vector<mime::FieldError>& errors) {
+  RawEnvelope envelope;
+  envelope.mail_from = mail_from;
+  envelope.recipients.reserve(rcpt_to.size());
+  for (const std::string& address : rcpt_to) envelope.recipients.push_back({address, {}, {}, {}});
+  return submitRaw(envelope, message_text, submitter, options, errors);
+}
+
+Result<Accepted> Intake::submitRaw(const RawEnvelope& envelope, std::string_view message_text,
+                                   const Submitter& submitter, const SubmissionOptions& options,
+                                   std::vector<mime::FieldError>& errors) {
+  const std::string& mail_from = envelope.mail_from;
   if (!mime::isValidSmtpAddress(mail_from)) {
     errors.push_back({"mail_from", "\"" + mail_from + "\" is not a valid address"});
   }
   store::NewMessage message;
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < rcpt_to.size(); ++i) {
-    if (!mime::isValidSmtpAddress(rcpt_to[i])) {
-      errors.push_back(
-          {"rcpt_to[" + std::to_string(i) + "]", "\"" + rcpt_to[i] + "\" is not a valid address"});
-    } else if (seen.insert(lowercase(rcpt_to[i])).second) {
-      message.recipients.push_back({rcpt_to[i], "envelope"});
+  for (std::size_t i = 0; i < envelope.recipients.size(); ++i) {
+    const store::NewRecipient& recipient = envelope.recipients[i];
+    if (!mime::isValidSmtpAddress(recipient.address)) {
+      errors.push_back({"rcpt_to[" + std::to_string(i) + "]",
+                        "\"" + recipient.address + "\" is not a valid address"});
+    } else if (seen.insert(lowercase(recipient.address)).second) {
+      message.recipients.push_back(
+          {recipient.address, "envelope", recipient.notify, recipient.orcpt});
     }
   }
-  if (rcpt_to.empty()) errors.push_back({"rcpt_to", "at least one recipient"});
+  if (envelope.recipients.empty()) errors.push_back({"rcpt_to", "at least one recipient"});
   if (!errors.empty()) {
     return Error::permanentFailure("invalid_request", errors.front().message);
   }
@@ -154,6 +161,14 @@ Result<Accepted> Intake::submitRaw(const std::string& mail_from,
     errors.push_back({"message", prepared.error().message});
     return Error::permanentFailure("invalid_request", prepared.error().message);
   }
+  // The From header is what the recipient sees: a key limited to its domains may not put
+  // another domain there either, whatever its MAIL FROM.
+  if (!submitter.domains.empty() && !domainAllowed(submitter, "x@" + prepared->from_domain)) {
+    return Error::permanentFailure(
+        "domain_not_allowed",
+        "this API key may not send as From: " + prepared->from_header + " (domain " +
+            (prepared->from_domain.empty() ? std::string("unknown") : prepared->from_domain) + ")");
+  }
   if (prepared->raw.size() > config_.max_message_bytes) {
     return Error::permanentFailure("too_large", "the message is larger than max_message_size");
   }
@@ -163,11 +178,14 @@ Result<Accepted> Intake::submitRaw(const std::string& mail_from,
   message.from_header = std::move(prepared->from_header);
   message.subject = std::move(prepared->subject);
   message.raw = std::move(prepared->raw);
-  message.needs_smtputf8 = prepared->needs_smtputf8 || mime::needsSmtpUtf8(mail_from) ||
-                           std::any_of(rcpt_to.begin(), rcpt_to.end(),
-                                       [](const std::string& r) { return mime::needsSmtpUtf8(r); });
+  message.needs_smtputf8 =
+      prepared->needs_smtputf8 || mime::needsSmtpUtf8(mail_from) ||
+      std::any_of(envelope.recipients.begin(), envelope.recipients.end(),
+                  [](const store::NewRecipient& r) { return mime::needsSmtpUtf8(r.address); });
   message.eight_bit = prepared->eight_bit;
   message.created_at = now;
+  message.dsn_ret = envelope.dsn_ret;
+  message.dsn_envid = envelope.dsn_envid;
   return store(std::move(message), submitter, options);
 }
 

@@ -32,6 +32,15 @@ struct SubmissionOptions {
   std::string route;  // "" = default route; "relay" forces the relay (SMTP test)
 };
 
+// The envelope of a raw submission, with the DSN parameters an SMTP client may give (RFC 3461);
+// they are stored and passed on to the next hop.
+struct RawEnvelope {
+  std::string mail_from;
+  std::vector<store::NewRecipient> recipients;  // address, notify, orcpt; `field` is ignored
+  std::string dsn_ret;                          // "FULL" | "HDRS" | ""
+  std::string dsn_envid;
+};
+
 struct Accepted {
   std::string id;
   std::string message_id;
@@ -51,10 +60,14 @@ class Intake {
   Result<Accepted> submit(mime::ComposeRequest request, const Submitter& submitter,
                           const SubmissionOptions& options, std::vector<mime::FieldError>& errors);
 
-  // A raw RFC 5322 message with its envelope.
+  // A raw RFC 5322 message with its envelope. A submitter limited to sender domains may use
+  // them both in MAIL FROM and in the From header.
   Result<Accepted> submitRaw(const std::string& mail_from, const std::vector<std::string>& rcpt_to,
                              std::string_view message, const Submitter& submitter,
                              const SubmissionOptions& options,
+                             std::vector<mime::FieldError>& errors);
+  Result<Accepted> submitRaw(const RawEnvelope& envelope, std::string_view message,
+                             const Submitter& submitter, const SubmissionOptions& options,
                              std::vector<mime::FieldError>& errors);
 
  private:

@@ -59,6 +59,7 @@ struct PreparedRaw {
   std::string raw;          // CRLF-normalized, with Message-ID and Date added if missing
   std::string message_id;   // "<…>"
   std::string from_header;  // decoded From, for listing
+  std::string from_domain;  // the domain of From's first mailbox, lowercase; "" if none parses
   std::string subject;      // decoded Subject
   bool needs_smtputf8 = false;
   bool eight_bit = false;

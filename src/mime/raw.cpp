@@ -155,6 +155,10 @@ Result<PreparedRaw> prepareRaw(std::string_view message, const std::string& mess
   }
 
   prepared.from_header = detail::decodeAddressHeader(from_value);
+  prepared.from_domain = detail::firstMailboxDomain(from_value);
+  for (char& c : prepared.from_domain) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   if (const HeaderField* subject = findField(fields, "Subject")) {
     prepared.subject = detail::decodeHeaderText(detail::unfoldHeaderValue(subject->value));
   }

@@ -79,10 +79,15 @@ struct SessionError {
 
 // Delivery status notifications to ask for (RFC 3461), sent only to a peer that offers DSN.
 struct DsnRequest {
-  std::string notify = "SUCCESS,FAILURE,DELAY";  // NOTIFY= on every RCPT
-  std::string ret = "HDRS";                      // RET= on MAIL: FULL or HDRS
+  std::string notify = "SUCCESS,FAILURE,DELAY";  // NOTIFY= on every RCPT; "" = none
+  std::string ret = "HDRS";                      // RET= on MAIL: FULL or HDRS; "" = none
   std::string envelope_id;                       // ENVID= on MAIL (xtext-encoded here); "" = none
   bool original_recipient = true;                // ORCPT=rfc822;<recipient> on every RCPT
+  // Per recipient, in Envelope::recipients' order, where a submitter gave its own (RFC 3461
+  // parameters passed on): NOTIFY values and ORCPT values ("rfc822;user@example.org", xtext
+  // encoded here). "" or a short vector = the defaults above.
+  std::vector<std::string> notify_for;
+  std::vector<std::string> orcpt_for;
 };
 
 struct Envelope {

@@ -921,20 +921,38 @@ asio::awaitable<TransactionOutcome> SmtpClientSession::send(const Envelope& enve
   if (needs_utf8) mail += " SMTPUTF8";
   const bool dsn = envelope.dsn.has_value() && offers("DSN");
   if (dsn) {
-    mail += " RET=" + envelope.dsn->ret;
+    if (!envelope.dsn->ret.empty()) mail += " RET=" + envelope.dsn->ret;
     if (!envelope.dsn->envelope_id.empty()) {
       mail += " ENVID=" + encodeXtext(envelope.dsn->envelope_id);
     }
   }
   std::vector<std::string> rcpts;
   rcpts.reserve(envelope.recipients.size());
-  for (const auto& recipient : envelope.recipients) {
+  for (std::size_t i = 0; i < envelope.recipients.size(); ++i) {
+    const std::string& recipient = envelope.recipients[i];
     std::string rcpt = "RCPT TO:<" + recipient + ">";
     if (dsn) {
-      rcpt += " NOTIFY=" + envelope.dsn->notify;
-      // RFC 3461 §4.2: the address as the submitter gave it. A non-ASCII one would need RFC
-      // 6533's utf-8-addr encoding; ORCPT is optional, so it is left out there.
-      if (envelope.dsn->original_recipient && !hasNonAscii(recipient)) {
+      const DsnRequest& request = *envelope.dsn;
+      const std::string& notify = i < request.notify_for.size() && !request.notify_for[i].empty()
+                                      ? request.notify_for[i]
+                                      : request.notify;
+      if (!notify.empty()) rcpt += " NOTIFY=" + notify;
+      const std::string given = i < request.orcpt_for.size() ? request.orcpt_for[i] : "";
+      const std::size_t semicolon = given.find(';');
+      // RFC 3461 §4.2 addr-type is an atom: anything else is not passed on, least of all a
+      // CR or LF that would start a command of its own.
+      const bool typed =
+          semicolon != std::string::npos && semicolon > 0 &&
+          std::all_of(
+              given.begin(), given.begin() + static_cast<std::ptrdiff_t>(semicolon),
+              [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; });
+      if (typed) {
+        // The submitter's own: its address type as given, the address xtext-encoded.
+        rcpt +=
+            " ORCPT=" + given.substr(0, semicolon) + ";" + encodeXtext(given.substr(semicolon + 1));
+      } else if (request.original_recipient && !hasNonAscii(recipient)) {
+        // RFC 3461 §4.2: the address as the submitter gave it. A non-ASCII one would need RFC
+        // 6533's utf-8-addr encoding; ORCPT is optional, so it is left out there.
         rcpt += " ORCPT=rfc822;" + encodeXtext(recipient);
       }
     }

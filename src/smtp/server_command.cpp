@@ -134,4 +134,29 @@ Result<PathArgument> parseRcptArgument(std::string_view argument) {
   return parsePath(argument, "TO:", "RCPT TO:<address> [parameters]", false);
 }
 
+std::optional<std::string> decodeXtext(std::string_view text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c < '!' || c > '~' || c == '=') return std::nullopt;
+    if (c != '+') {
+      out += c;
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int high = hex(text[i + 1]);
+    const int low = hex(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace outpost::smtp

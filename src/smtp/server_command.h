@@ -35,4 +35,8 @@ Result<PathArgument> parseMailArgument(std::string_view argument);
 // the null path is refused.
 Result<PathArgument> parseRcptArgument(std::string_view argument);
 
+// RFC 3461 §4 xtext ("+2B" for '+') decoded; nullopt when a '+' is not followed by two upper
+// case hex digits or an octet is outside '!'..'~'.
+std::optional<std::string> decodeXtext(std::string_view text);
+
 }  // namespace outpost::smtp

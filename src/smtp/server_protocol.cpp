@@ -247,7 +247,7 @@ void ServerProtocol::ehlo(const Command& command, std::vector<ServerAction>& out
                                     "CHUNKING"};
   if (policy_.starttls_available && !tls_active_) lines.emplace_back("STARTTLS");
   // RFC 4954 §4: no AUTH in the clear; it is not even offered before TLS.
-  if (tls_active_ && !authenticated_) lines.emplace_back("AUTH PLAIN LOGIN");
+  if (policy_.offer_auth && tls_active_ && !authenticated_) lines.emplace_back("AUTH PLAIN LOGIN");
   std::string text;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     text += (i + 1 < lines.size() ? "250-" : "250 ") + lines[i] + "\r\n";
@@ -256,6 +256,7 @@ void ServerProtocol::ehlo(const Command& command, std::vector<ServerAction>& out
 }
 
 void ServerProtocol::auth(const Command& command, std::vector<ServerAction>& out) {
+  if (!policy_.offer_auth) return reply(out, "502 5.5.1 AUTH is not available here");
   if (!greeted_) return reply(out, "503 5.5.1 EHLO first");
   if (!tls_active_) {
     return reply(out, "538 5.7.11 Encryption required: STARTTLS first, then AUTH");
@@ -321,7 +322,7 @@ void ServerProtocol::authLine(std::string_view text, std::vector<ServerAction>& 
 
 void ServerProtocol::mail(const Command& command, std::vector<ServerAction>& out) {
   if (!greeted_) return reply(out, "503 5.5.1 EHLO first");
-  if (!authenticated_ && !trusted_client_) {
+  if (policy_.require_auth && !authenticated_ && !trusted_client_) {
     return reply(out, tls_active_ || !policy_.starttls_available
                           ? "530 5.7.0 Authentication required"
                           : "530 5.7.0 Must issue a STARTTLS command first, then AUTH");
@@ -351,9 +352,16 @@ void ServerProtocol::mail(const Command& command, std::vector<ServerAction>& out
         return reply(out, "501 5.5.4 RET must be FULL or HDRS");
       }
     } else if (keyword == "ENVID") {
-      if (value.empty() || value.size() > 100) return reply(out, "501 5.5.4 Invalid ENVID");
+      if (value.empty() || value.size() > 100 || !decodeXtext(value)) {
+        return reply(out, "501 5.5.4 Invalid ENVID: at most 100 characters of xtext");
+      }
     } else if (keyword != "AUTH") {  // RFC 4954 §5: AUTH=<> may be given and ignored
       return reply(out, "555 5.5.4 Unsupported parameter " + keyword);
+    }
+  }
+  if (policy_.check_sender) {
+    if (std::string refusal = policy_.check_sender(parsed->address); !refusal.empty()) {
+      return reply(out, std::move(refusal));
     }
   }
   resetTransaction();
@@ -378,9 +386,16 @@ void ServerProtocol::rcpt(const Command& command, std::vector<ServerAction>& out
         return reply(out, "501 5.5.4 NOTIFY must be NEVER or SUCCESS, FAILURE, DELAY");
       }
     } else if (keyword == "ORCPT") {
-      if (value.find(';') == std::string::npos) return reply(out, "501 5.5.4 Invalid ORCPT");
+      if (value.find(';') == std::string::npos || !decodeXtext(value)) {
+        return reply(out, "501 5.5.4 Invalid ORCPT: expected addr-type;xtext");
+      }
     } else {
       return reply(out, "555 5.5.4 Unsupported parameter " + keyword);
+    }
+  }
+  if (policy_.check_recipient) {
+    if (std::string refusal = policy_.check_recipient(*parsed); !refusal.empty()) {
+      return reply(out, std::move(refusal));
     }
   }
   transaction_.recipients.push_back(std::move(*parsed));

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,15 @@ struct ServerPolicy {
   std::size_t max_recipients = limits::kDefaultMaxRecipients;
   std::size_t max_errors = 10;      // failed commands per session, then 421 and close
   bool starttls_available = false;  // this listener can start TLS (it has a certificate)
+  // Submission listeners offer AUTH (after TLS) and accept mail only from authenticated or
+  // trusted clients; the bounce listener offers no AUTH and lets anyone give mail to the
+  // recipients check_recipient accepts.
+  bool offer_auth = true;
+  bool require_auth = true;
+  // Checks at MAIL and RCPT: "" accepts, otherwise the complete refusal reply ("550 5.7.1 …").
+  // They run on the session's thread and must not block.
+  std::function<std::string(const std::string& reverse_path)> check_sender;
+  std::function<std::string(const PathArgument& recipient)> check_recipient;
 };
 
 // One message as the client handed it over.
@@ -72,6 +82,8 @@ class ServerProtocol {
 
   const ServerTransaction& transaction() const { return transaction_; }
   bool tlsActive() const { return tls_active_; }
+  // A message is being received (DATA or a BDAT chunk): the network layer's data deadline runs.
+  bool receivingMessage() const { return state_ == State::kData || state_ == State::kBdat; }
   bool authenticatedUser() const { return authenticated_; }
   // Who authenticated (or is being checked), as the client named itself.
   const std::string& username() const { return username_; }

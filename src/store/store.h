@@ -21,11 +21,23 @@ namespace outpost::store {
 struct NewRecipient {
   std::string address;  // envelope recipient (RCPT TO), no angle brackets
   std::string field;    // "to" | "cc" | "bcc" | "envelope" (raw submissions)
+  // RFC 3461 parameters the submitter gave on RCPT, passed on to the next hop; "" = none given.
+  std::string notify;  // "NEVER" or a comma list of SUCCESS, FAILURE, DELAY
+  std::string orcpt;   // "rfc822;user@example.org" (xtext decoded)
 };
 
 struct Idempotency {
   std::string key;           // Idempotency-Key header, scoped per API key
   std::string request_hash;  // hash of the request body: same key + other body = conflict
+};
+
+// An address that mail is no longer sent to (a hard bounce, or put there by a person).
+struct Suppression {
+  std::string address;     // lowercase
+  std::string reason;      // why, for people: "userunknown: 550 5.1.1 no such user"
+  std::string source;      // "bounce" | "manual"
+  std::string message_id;  // the message whose bounce put it there (outpost id), or ""
+  UnixMillis created_at = 0;
 };
 
 struct NewMessage {
@@ -46,6 +58,9 @@ struct NewMessage {
   UnixMillis created_at = 0;
   std::optional<Idempotency> idempotency;
   std::string response_json;  // the 201 body, returned again for a repeated Idempotency-Key
+  // RFC 3461 parameters the submitter gave on MAIL; "" = none given.
+  std::string dsn_ret;    // "FULL" | "HDRS"
+  std::string dsn_envid;  // ENVID, xtext decoded
 };
 
 struct InsertOutcome {
@@ -66,6 +81,13 @@ struct DueRecipient {
   std::int64_t size_bytes = 0;
   int attempts = 0;           // attempts made before this one
   UnixMillis created_at = 0;  // of the message: the retry lifetime counts from here
+  // The submitter's DSN parameters (NewMessage / NewRecipient), "" when none were given.
+  std::string notify;
+  std::string orcpt;
+  std::string dsn_ret;
+  std::string dsn_envid;
+  // Set when the address is on the suppression list: the recipient fails without an attempt.
+  std::optional<Suppression> suppression;
 };
 
 struct AttemptRecord {
@@ -109,6 +131,46 @@ struct Postponement {
   UnixMillis until = 0;
   std::string reason;
   std::string lease_owner;  // applies only while this node still holds the lease
+};
+
+// A DSN (RFC 3464) or bounce that came back about one recipient, as the bounce listener parsed
+// it; kept and shown with the message.
+struct DeliveryReport {
+  std::int64_t id = 0;  // assigned by the store
+  std::int64_t recipient_id = 0;
+  std::string message_id;  // outpost id; filled on read
+  std::string recipient;   // the recipient's address; filled on read
+  UnixMillis received_at = 0;
+  std::string kind;    // "dsn" | "provider" | "vacation" | "feedback"
+  std::string action;  // failed | delayed | delivered | relayed | expanded, or "" (no DSN)
+  std::string status;  // RFC 3463 "5.1.1", or ""
+  std::string reason;  // bounce classifier's reason: userunknown, mailboxfull, delivered, …
+  bool hard_bounce = false;
+  std::string diagnostic_code;  // "smtp; 550 5.1.1 <x@y>: Recipient address rejected"
+  std::string remote_mta;
+  std::string reporting_mta;
+  std::string raw;  // the report as received (capped by the bounce listener)
+};
+
+// What a report does to its recipient.
+struct ReportEffect {
+  // kDelivered or kFailed change the recipient's delivery status (and the message summary);
+  // kUnknown records the report and an event only (delay, relayed, vacation, feedback).
+  DeliveryStatus delivery = DeliveryStatus::kUnknown;
+  std::string event_type;    // "delivered" | "bounced" | "delayed" | "relayed" | "report"
+  std::string event_detail;  // one line for the events list
+  std::optional<Suppression> suppress;  // add this address to the suppression list, same commit
+};
+
+struct SuppressionQuery {
+  std::string text;    // address contains this (case-insensitive); "" = all
+  int limit = 50;      // 1..500
+  std::string cursor;  // opaque; from a previous page
+};
+
+struct SuppressionPage {
+  std::vector<Suppression> items;  // newest first
+  std::optional<std::string> next_cursor;
 };
 
 enum class View { kSent, kOutbox, kFailed };
@@ -164,6 +226,15 @@ struct RecipientDetail {
   std::string waiting_reason;  // see Postponement; cleared by the next attempt
 };
 
+// A recipient found by id (VERP token).
+struct RecipientRef {
+  std::int64_t recipient_id = 0;
+  std::string message_id;  // outpost id
+  std::string address;
+  ProcessingStatus processing = ProcessingStatus::kQueued;
+  DeliveryStatus delivery = DeliveryStatus::kUnknown;
+};
+
 struct Event {
   UnixMillis at = 0;
   std::string type;       // accepted, processing, deferred, processed, failure, cancelled, retry
@@ -180,6 +251,7 @@ struct MessageDetail {
   std::vector<RecipientDetail> recipients;
   std::vector<AttemptRecord> attempts;  // transcript left empty; read it with transcript()
   std::vector<Event> events;
+  std::vector<DeliveryReport> reports;  // DSNs and bounces, oldest first; raw left empty
 };
 
 enum class Role { kSuperAdmin, kAdmin, kUser, kAuditor };
@@ -267,6 +339,24 @@ class Store {
       std::string_view prefix) = 0;
   // False when there was no such setting.
   virtual Result<bool> deleteSetting(std::string_view key) = 0;
+
+  // --- bounces and suppressions -------------------------------------------------------------
+  // The recipient a VERP token names (its message id and address), or nullopt.
+  virtual Result<std::optional<RecipientRef>> findRecipient(std::int64_t recipient_id) = 0;
+  // Stores the report, applies `effect` to its recipient (delivery status, event, suppression)
+  // and refreshes the message summary, in one durable commit. A delivery status already final
+  // (delivered or failed) is changed only from delivered to failed (a late bounce wins over a
+  // relay's success DSN), never back. "not_found" when the recipient does not exist.
+  virtual Result<std::int64_t> recordReport(const DeliveryReport& report,
+                                            const ReportEffect& effect) = 0;
+  // The raw text of report `report_id` of message `id`; "not_found" otherwise.
+  virtual Result<std::string> reportRaw(std::string_view id, std::int64_t report_id) = 0;
+  // Adds or replaces (same address) a suppression.
+  virtual Result<void> addSuppression(const Suppression& suppression) = 0;
+  // False when the address was not suppressed.
+  virtual Result<bool> removeSuppression(std::string_view address) = 0;
+  virtual Result<std::optional<Suppression>> findSuppression(std::string_view address) = 0;
+  virtual Result<SuppressionPage> listSuppressions(const SuppressionQuery& query) = 0;
 };
 
 }  // namespace outpost::store

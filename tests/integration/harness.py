@@ -4,6 +4,7 @@ Every server a test needs is started here on a free port and stopped afterwards:
   OutpostProcess  - `outpost serve` on a temporary data folder, with an API key made by the CLI
   RelayPeer       - tests/peers/relay_peer.py (aiosmtpd; STARTTLS, AUTH; records each message)
   SmtpSink        - Postfix's smtp-sink (volume)
+  PostfixRelay    - a private Postfix instance as a real relay (bounces and DSNs)
 The binary comes from $OUTPOST_BINARY (set by ctest). Only Debian's python3 is used.
 """
 import atexit
@@ -100,6 +101,10 @@ class OutpostProcess:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="outpost-it-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Every listener on a free port of its own, so tests can run side by side.
+        self.submission_port = free_port()
+        self.submissions_port = free_port()
+        self.bounce_port = free_port()
         self.env = dict(os.environ, OUTPOST_LOG_LEVEL="info", OUTPOST_HOSTNAME="outpost.test",
                         OUTPOST_DELIVERY_POLL_INTERVAL="1",
                         OUTPOST_DELIVERY_RETRY_SCHEDULE="2s,4s",
@@ -129,6 +134,9 @@ class OutpostProcess:
         log = open(self.log_path, "ab")
         self.process = _track(subprocess.Popen(
             [self.binary, "serve", "--data", self.data_dir, "--http", f"127.0.0.1:{self.port}",
+             "--submission", f"127.0.0.1:{self.submission_port}",
+             "--submissions", f"127.0.0.1:{self.submissions_port}",
+             "--bounce-listen", f"127.0.0.1:{self.bounce_port}",
              *self.extra_args], env=self.env, stdout=log, stderr=log))
         log.close()
         def healthy():
@@ -312,3 +320,191 @@ def relay_settings(port, **extra):
     settings = {"host": "127.0.0.1", "port": port, "tls": "none", "verify_certificate": True}
     settings.update(extra)
     return settings
+
+
+# --- A private Postfix instance ---------------------------------------------------------------
+
+class PostfixRelay:
+    """A private Postfix (Debian's postfix package) on 127.0.0.1:`port` as a relay under test.
+
+    Its own config, queue and data folders live in a temporary folder; nothing of the system's
+    Postfix (/etc/postfix/main.cf, /var/spool/postfix) is used or started. `transports` maps a
+    domain to a Postfix next hop (transport_maps), e.g. {"example.org":
+    "lmtp:inet:127.0.0.1:2400", "bounces.test": "smtp:[127.0.0.1]:2525"}; other domains have no
+    route (no DNS). Clients on 127.0.0.0/8 may relay. The lmtp transport has flags=X (final
+    delivery): a success DSN for mail it hands to an LMTP server that offers no DSN says
+    "Action: delivered", not "relayed". Postfix logs to `maillog()` (there is no syslog here).
+
+    The master daemon refuses to run unless started by root (it drops privileges to the
+    `postfix` account for its children), so `unavailable()` says why it cannot run elsewhere;
+    tests skip then. It runs in the foreground (`master -d`) in a session of its own, and
+    `stop()` ends it and every child process it started (SIGTERM to the master, which passes
+    it on; then SIGKILL to what is left of its process group).
+    """
+
+    DAEMONS = "/usr/lib/postfix/sbin"
+
+    def __init__(self, transports, hostname="relay.postfix.test", port=None, extra_main=None):
+        self.port = port or free_port()
+        self.hostname = hostname
+        self.transports = dict(transports)
+        self.extra_main = dict(extra_main or {})
+        self.folder = None
+        self.process = None
+
+    @classmethod
+    def unavailable(cls):
+        """Why a private Postfix cannot run here, or None when it can."""
+        import pwd
+        if not os.path.exists(os.path.join(cls.DAEMONS, "master")):
+            return "Postfix is not installed (apt-get install postfix)"
+        if os.geteuid() != 0:
+            return "the Postfix master daemon runs only as root"
+        try:
+            pwd.getpwnam("postfix")
+        except KeyError:
+            return "there is no postfix account (install Debian's postfix package)"
+        return None
+
+    def _write_config(self):
+        etc, spool, data = (os.path.join(self.folder, name) for name in ("etc", "spool", "data"))
+        for path in (etc, spool, data):
+            os.makedirs(path)
+        main = {
+            "compatibility_level": "3.6",
+            "queue_directory": spool,
+            "data_directory": data,
+            "mail_owner": "postfix",
+            "setgid_group": "postdrop",
+            "myhostname": self.hostname,
+            "mydomain": self.hostname.partition(".")[2] or self.hostname,
+            "mydestination": "",
+            "inet_interfaces": "127.0.0.1",
+            "inet_protocols": "ipv4",
+            "mynetworks": "127.0.0.0/8",
+            "smtpd_relay_restrictions": "permit_mynetworks, reject",
+            "transport_maps": f"texthash:{etc}/transport",
+            "smtp_dns_support_level": "disabled",
+            "alias_maps": "",
+            "alias_database": "",
+            "biff": "no",
+            "maillog_file": os.path.join(self.folder, "maillog"),
+            "maillog_file_prefixes": self.folder,
+            # Deferred mail comes back quickly, should a peer be slow to start.
+            "queue_run_delay": "1s",
+            "minimal_backoff_time": "1s",
+            "maximal_backoff_time": "2s",
+        }
+        main.update(self.extra_main)
+        with open(os.path.join(etc, "main.cf"), "w") as handle:
+            handle.writelines(f"{key} = {value}\n" for key, value in main.items())
+        services = [
+            f"127.0.0.1:{self.port} inet n - n - - smtpd",
+            "pickup unix n - n 60 1 pickup",
+            "cleanup unix n - n - 0 cleanup",
+            "qmgr unix n - n 300 1 qmgr",
+            "rewrite unix - - n - - trivial-rewrite",
+            "bounce unix - - n - 0 bounce",
+            "defer unix - - n - 0 bounce",
+            "trace unix - - n - 0 bounce",
+            "verify unix - - n - 1 verify",
+            "flush unix n - n 1000? 0 flush",
+            "proxymap unix - - n - - proxymap",
+            "smtp unix - - n - - smtp",
+            "relay unix - - n - - smtp",
+            "showq unix n - n - - showq",
+            "error unix - - n - - error",
+            "retry unix - - n - - error",
+            "discard unix - - n - - discard",
+            "lmtp unix - - n - - lmtp flags=X",
+            "anvil unix - - n - 1 anvil",
+            "scache unix - - n - 1 scache",
+            "postlog unix-dgram n - n - 1 postlogd",
+        ]
+        with open(os.path.join(etc, "master.cf"), "w") as handle:
+            handle.write("\n".join(services) + "\n")
+        with open(os.path.join(etc, "transport"), "w") as handle:
+            handle.writelines(f"{domain} {nexthop}\n" for domain, nexthop in
+                              self.transports.items())
+        return etc, data
+
+    def start(self):
+        reason = self.unavailable()
+        if reason:
+            raise AssertionError(f"cannot run a private Postfix: {reason}")
+        self.folder = tempfile.mkdtemp(prefix="outpost-postfix-")
+        os.chmod(self.folder, 0o755)  # the postfix account works in the queue folder below
+        etc, data = self._write_config()
+        shutil.chown(data, user="postfix")
+        # `postfix check` creates the queue folders with the owners Postfix insists on.
+        check = subprocess.run(["/usr/sbin/postfix", "-c", etc, "check"], capture_output=True,
+                               text=True, timeout=60)
+        if check.returncode != 0:
+            raise AssertionError(f"postfix check failed: {check.stdout}{check.stderr}")
+        output = open(os.path.join(self.folder, "master.out"), "wb")
+        self.process = _track(_ProcessGroup(subprocess.Popen(
+            [os.path.join(self.DAEMONS, "master"), "-c", etc, "-d"], stdin=subprocess.DEVNULL,
+            stdout=output, stderr=output, start_new_session=True)))
+        output.close()
+        def listening():
+            if self.process.poll() is not None:
+                with open(os.path.join(self.folder, "master.out"), errors="replace") as handle:
+                    output = handle.read()
+                # Early failures (a port in use) are logged nowhere: postlogd is not up yet.
+                raise AssertionError(
+                    f"the Postfix master exited with {self.process.poll()} (port "
+                    f"{self.port} in use?):\n{output}{self.maillog()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+        wait_for(listening, 30, what=f"Postfix to listen on {self.port}")
+        return self
+
+    def maillog(self):
+        path = os.path.join(self.folder or "", "maillog")
+        if not self.folder or not os.path.exists(path):
+            return ""
+        with open(path, errors="replace") as handle:
+            return handle.read()
+
+    def stop(self):
+        if self.process:
+            self.process.kill()
+            self.process = None
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+class _ProcessGroup:
+    """A leader process and the children it starts in its own session (the Postfix master and
+    its daemons), stopped together: SIGTERM to the leader, then SIGKILL to the group."""
+
+    def __init__(self, process):
+        self.process = process
+        self.group = process.pid  # start_new_session: the leader's pid is the group's id
+
+    def poll(self):
+        return self.process.poll()
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        # Children that did not go with the master; then until init has reaped them all.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.05)
+
+    def wait(self, timeout=None):
+        return self.process.wait(timeout)

@@ -17,6 +17,12 @@ Options:
   --auth-without-tls              AUTH is also offered in plain text
   --max-size N                    announce and enforce SIZE N
   --no-smtputf8                   do not offer SMTPUTF8
+  --reject-recipient ADDR         answer "550 5.1.1 <ADDR>: Recipient address rejected: User
+                                  unknown" to RCPT TO:<ADDR> (without case; may be repeated)
+  --lmtp                          speak LMTP (RFC 2033: LHLO, one DATA reply per accepted
+                                  recipient) instead of SMTP, as a final-delivery mailbox store
+                                  does; it offers no DSN, so a Postfix in front of it reports
+                                  "delivered" (its lmtp transport has flags=X) not "relayed"
 Untrusted input: none beyond what aiosmtpd parses; this is a test fixture on loopback only.
 """
 import argparse
@@ -26,13 +32,23 @@ import json
 import ssl
 import sys
 
+from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
-    def __init__(self, path):
+    def __init__(self, path, rejected=(), lmtp=False):
         self.path = path
         self.count = 0
+        self.rejected = {address.lower() for address in rejected}
+        self.lmtp = lmtp
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.rejected:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
@@ -53,7 +69,9 @@ class Recorder:
         if self.path:
             with open(self.path, "a", encoding="utf-8") as out:
                 out.write(json.dumps(record) + "\n")
-        return f"250 2.0.0 Ok: queued as {queue_id}"
+        reply = f"250 2.0.0 Ok: queued as {queue_id}"
+        # LMTP answers the final dot once per accepted recipient.
+        return "\r\n".join([reply] * len(envelope.rcpt_tos)) if self.lmtp else reply
 
 
 def make_authenticator(user, password):
@@ -88,9 +106,11 @@ async def main():
     parser.add_argument("--auth-without-tls", action="store_true")
     parser.add_argument("--max-size", type=int, default=33554432)
     parser.add_argument("--no-smtputf8", action="store_true")
+    parser.add_argument("--reject-recipient", action="append", default=[])
+    parser.add_argument("--lmtp", action="store_true")
     args = parser.parse_args()
 
-    handler = Recorder(args.output)
+    handler = Recorder(args.output, args.reject_recipient, args.lmtp)
     options = dict(hostname="relay.test", ident="outpost test relay", decode_data=False,
                    enable_SMTPUTF8=not args.no_smtputf8, data_size_limit=args.max_size)
     if args.starttls:
@@ -105,7 +125,8 @@ async def main():
     server_tls = tls_context(args) if args.implicit_tls else None
 
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(handler, loop=loop, **options),
+    protocol = LMTP if args.lmtp else SMTP
+    server = await loop.create_server(lambda: protocol(handler, loop=loop, **options),
                                       args.host, args.port, ssl=server_tls)
     print("READY", flush=True)
     async with server:

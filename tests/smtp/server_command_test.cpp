@@ -83,5 +83,16 @@ TEST(ServerCommand, RefusesMalformedPathsWithA501) {
   }
 }
 
+TEST(ServerCommand, DecodesXtextAndRefusesMalformedEscapes) {
+  EXPECT_EQ(decodeXtext("rfc822;user+2Btag@example.org"), "rfc822;user+tag@example.org");
+  EXPECT_EQ(decodeXtext("a+3Db"), "a=b");
+  EXPECT_EQ(decodeXtext(""), "");
+  EXPECT_FALSE(decodeXtext("a+2"));   // cut short
+  EXPECT_FALSE(decodeXtext("a+2b"));  // lower-case hex is not xtext
+  EXPECT_FALSE(decodeXtext("a b"));   // a space must be encoded
+  EXPECT_FALSE(decodeXtext("a=b"));   // so must '='
+  EXPECT_FALSE(decodeXtext("\x80"));  // and every octet beyond '~'
+}
+
 }  // namespace
 }  // namespace outpost::smtp

@@ -193,5 +193,63 @@ TEST_F(ServerProtocolTest, ChunksBeyondTheLimitAreReadAndRefused) {
   EXPECT_NE(replies(actions).find("250 2.0.0 Ok\r\n"), std::string::npos);  // in step: the NOOP
 }
 
+TEST_F(ServerProtocolTest, TheBounceListenerOffersNoAuthAndChecksEachRecipient) {
+  ServerPolicy bounce = policy();
+  bounce.offer_auth = false;
+  bounce.require_auth = false;
+  bounce.starttls_available = false;
+  bounce.check_recipient = [](const PathArgument& recipient) {
+    return recipient.address == "bounces+1-abc@return.test"
+               ? std::string()
+               : "550 5.1.1 <" + recipient.address + ">: not a bounce address";
+  };
+  ServerProtocol session(bounce, /*tls_active=*/true, /*trusted_client=*/false);
+  const std::string ehlo = replies(session.receive("EHLO mta.example\r\n"));
+  EXPECT_EQ(ehlo.find("AUTH"), std::string::npos);
+  EXPECT_EQ(ehlo.find("STARTTLS"), std::string::npos);
+  EXPECT_EQ(replies(session.receive("AUTH PLAIN AGFwcABzZWNyZXQ=\r\n")).substr(0, 9), "502 5.5.1");
+  EXPECT_EQ(replies(session.receive("MAIL FROM:<>\r\n")), "250 2.1.0 Ok\r\n");
+  EXPECT_EQ(replies(session.receive("RCPT TO:<someone@return.test>\r\n")),
+            "550 5.1.1 <someone@return.test>: not a bounce address\r\n");
+  EXPECT_EQ(replies(session.receive("RCPT TO:<bounces+1-abc@return.test>\r\n")),
+            "250 2.1.5 Ok\r\n");
+  ASSERT_EQ(session.transaction().recipients.size(), 1U);
+}
+
+TEST_F(ServerProtocolTest, TheSenderCheckRefusesMailWithItsOwnReply) {
+  ServerPolicy checked = policy();
+  checked.check_sender = [](const std::string& reverse_path) {
+    return reverse_path.ends_with("@allowed.example")
+               ? std::string()
+               : std::string("550 5.7.1 may not send from ") + reverse_path;
+  };
+  ServerProtocol session(checked, false, /*trusted_client=*/true);
+  session.receive("EHLO client.test\r\n");
+  EXPECT_EQ(replies(session.receive("MAIL FROM:<a@other.example>\r\n")),
+            "550 5.7.1 may not send from a@other.example\r\n");
+  EXPECT_EQ(replies(session.receive("RCPT TO:<x@y.example>\r\n")).substr(0, 9), "503 5.5.1");
+  EXPECT_EQ(replies(session.receive("MAIL FROM:<a@allowed.example>\r\n")), "250 2.1.0 Ok\r\n");
+}
+
+TEST_F(ServerProtocolTest, DsnParametersMustBeValidXtext) {
+  ServerProtocol session = authenticatedSession();
+  EXPECT_EQ(replies(session.receive("MAIL FROM:<a@b.example> ENVID=bad+zz\r\n")).substr(0, 9),
+            "501 5.5.4");
+  EXPECT_EQ(replies(session.receive("MAIL FROM:<a@b.example> RET=HDRS ENVID=ab+2Bcd\r\n")),
+            "250 2.1.0 Ok\r\n");
+  EXPECT_EQ(replies(session.receive("RCPT TO:<c@d.example> ORCPT=rfc822;c+40d.example+\r\n"))
+                .substr(0, 9),
+            "501 5.5.4");
+  EXPECT_EQ(replies(session.receive(
+                "RCPT TO:<c@d.example> NOTIFY=success,delay ORCPT=rfc822;c+2Bx@d.example\r\n")),
+            "250 2.1.5 Ok\r\n");
+  const auto& recipient = session.transaction().recipients.at(0);
+  EXPECT_EQ(recipient.parameters.at("NOTIFY"), "SUCCESS,DELAY");
+  EXPECT_EQ(recipient.parameters.at("ORCPT"), "rfc822;c+2Bx@d.example");
+  EXPECT_TRUE(session.receivingMessage() == false);
+  session.receive("DATA\r\n");
+  EXPECT_TRUE(session.receivingMessage());
+}
+
 }  // namespace
 }  // namespace outpost::smtp

@@ -60,6 +60,44 @@ TEST(SqliteMigrations, RunOnceAndAreRecorded) {
   EXPECT_EQ(appliedMigrations(db.path()), first);  // same rows, same applied_at
 }
 
+TEST(SqliteMigrations, BouncesMigrationKeepsTheRowsOfAVersion2Database) {
+  TempDatabase db;
+  {
+    auto connection =
+        sqlite::Connection::open(db.path(), sqlite::Connection::Mode::kReadWrite, 1000);
+    ASSERT_TRUE(connection.ok());
+    auto up_to_2 = sqlite::embeddedMigrations().first(2);
+    ASSERT_EQ(up_to_2.back().version, 2);
+    ASSERT_TRUE(sqlite::applyMigrations(**connection, up_to_2).ok());
+    auto filled =
+        (*connection)
+            ->exec(
+                "INSERT INTO messages(id, message_id, mail_from, from_header, subject, size_bytes,"
+                " created_at, to_list) VALUES ('01JOLDMESSAGE0000000000000', '<old@example.com>',"
+                " 'jobs@example.com', 'jobs@example.com', 'Before bounces', 9, 1000, "
+                "'old@example.org');"
+                "INSERT INTO message_bodies(message_id, raw)"
+                " VALUES ('01JOLDMESSAGE0000000000000', 'Hi\r\n');"
+                "INSERT INTO recipients(message_id, address, field, next_attempt_at)"
+                " VALUES ('01JOLDMESSAGE0000000000000', 'old@example.org', 'to', 1000);");
+    ASSERT_TRUE(filled.ok()) << filled.error().message;
+  }
+  auto store = openStore(db.path());
+  ASSERT_TRUE(store);
+  EXPECT_EQ(appliedMigrations(db.path()).size(), sqlite::embeddedMigrations().size());
+  auto message = store->getMessage("01JOLDMESSAGE0000000000000");
+  ASSERT_TRUE(message.ok()) << message.error().message;
+  EXPECT_EQ(message->summary.subject, "Before bounces");
+  EXPECT_TRUE(message->reports.empty());
+  auto due = store->claimDue(2000, "node-a", 62'000, 10);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].address, "old@example.org");
+  EXPECT_EQ((*due)[0].notify, "");
+  EXPECT_EQ((*due)[0].dsn_ret, "");
+  EXPECT_FALSE((*due)[0].suppression);
+}
+
 TEST(SqliteMigrations, RefuseADatabaseFromANewerOutpost) {
   TempDatabase db;
   { ASSERT_TRUE(openStore(db.path())); }

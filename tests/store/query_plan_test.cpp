@@ -41,6 +41,14 @@ class QueryPlans : public ::testing::Test {
     return joined;
   }
 
+  std::string suppressionPlan(const SuppressionQuery& query) {
+    auto built = sqlite::buildSuppressionQuery(query);
+    EXPECT_TRUE(built.ok());
+    std::string joined;
+    for (const auto& line : plan(built->sql)) joined += line + "\n";
+    return joined;
+  }
+
   TempDatabase db_;
   sqlite3* raw_ = nullptr;
 };
@@ -97,7 +105,27 @@ TEST_F(QueryPlans, ClaimWalksTheDueIndexOnly) {
   EXPECT_NE(joined.find("SEARCH m USING INDEX sqlite_autoindex_messages_1 (id=?)"),
             std::string::npos)
       << joined;
+  // The suppression list is probed by its key, once per claimed recipient.
+  EXPECT_NE(joined.find("SEARCH s USING INDEX sqlite_autoindex_suppressions_1 (address=?)"),
+            std::string::npos)
+      << joined;
   EXPECT_EQ(joined.find("TEMP B-TREE"), std::string::npos) << joined;
+}
+
+TEST_F(QueryPlans, SuppressionListingWalksItsIndexOnFirstAndDeepPages) {
+  SuppressionQuery query;
+  query.text = "example.org";
+  std::string first = suppressionPlan(query);
+  EXPECT_NE(first.find("suppressions USING INDEX suppressions_by_time"), std::string::npos)
+      << first;
+  EXPECT_EQ(first.find("TEMP B-TREE"), std::string::npos) << first;
+  query.cursor = sqlite::encodeSuppressionCursor(1'780'000'000'000, "gone@example.org");
+  std::string deep = suppressionPlan(query);
+  EXPECT_NE(deep.find("SEARCH suppressions USING INDEX suppressions_by_time"
+                      " ((created_at,address)<(?,?))"),
+            std::string::npos)
+      << deep;
+  EXPECT_EQ(deep.find("TEMP B-TREE"), std::string::npos) << deep;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The scheduler's side of the store: claiming due recipients with leases, loading bodies,
-// recording attempts and outcomes, and releasing leases at shutdown. A lease lost to another
-// node (it expired and was claimed again) makes an outcome stale: it is ignored.
+// The scheduler's side of the store: claiming due recipients with leases (with their DSN
+// parameters and any suppression of their address), loading bodies, recording attempts and
+// outcomes, and releasing leases at shutdown. A lease lost to another node (it expired and was
+// claimed again) makes an outcome stale: it is ignored.
 #include <set>
 #include <string>
 
@@ -127,6 +128,14 @@ Result<std::vector<DueRecipient>> SqliteStore::claimDue(UnixMillis now,
         recipient.eight_bit = due.boolean(7);
         recipient.size_bytes = due.int64(8);
         recipient.created_at = due.int64(9);
+        recipient.notify = due.text(10);
+        recipient.orcpt = due.text(11);
+        recipient.dsn_ret = due.text(12);
+        recipient.dsn_envid = due.text(13);
+        if (!due.isNull(14)) {
+          recipient.suppression =
+              Suppression{due.text(14), due.text(15), due.text(16), due.text(17), due.int64(18)};
+        }
         claimed.push_back(std::move(recipient));
       }
     }

@@ -1,6 +1,7 @@
 // The console's and the API's reads of messages: listing pages (views, filters, search,
-// keyset cursors), a message's detail, and an attempt's transcript. Ids, cursors and search
-// text come from API users: they reach SQL only as bound parameters.
+// keyset cursors), a message's detail with its attempts, events and reports, and an attempt's
+// transcript. Ids, cursors and search text come from API users: they reach SQL only as bound
+// parameters.
 #include <string>
 
 #include "store/sqlite/queries.h"
@@ -124,6 +125,33 @@ Result<MessageDetail> SqliteStore::getMessage(std::string_view id) {
       events.bind(1, id);
       auto done = eachRow(events, [&](Query& row) {
         detail.events.push_back(Event{row.int64(0), row.text(1), row.text(2), row.text(3)});
+      });
+      if (!done) return done.takeError();
+    }
+    {
+      Query reports(connection,
+                    "SELECT d.id, d.recipient_id, r.address, d.received_at, d.kind, d.action,"
+                    " d.status, d.reason, d.hard_bounce, d.diagnostic_code, d.remote_mta,"
+                    " d.reporting_mta FROM delivery_reports AS d"
+                    " JOIN recipients AS r ON r.id = d.recipient_id"
+                    " WHERE d.message_id = ? ORDER BY d.received_at, d.id");
+      reports.bind(1, id);
+      auto done = eachRow(reports, [&](Query& row) {
+        DeliveryReport report;
+        report.id = row.int64(0);
+        report.recipient_id = row.int64(1);
+        report.message_id = detail.summary.id;
+        report.recipient = row.text(2);
+        report.received_at = row.int64(3);
+        report.kind = row.text(4);
+        report.action = row.text(5);
+        report.status = row.text(6);
+        report.reason = row.text(7);
+        report.hard_bounce = row.boolean(8);
+        report.diagnostic_code = row.text(9);
+        report.remote_mta = row.text(10);
+        report.reporting_mta = row.text(11);
+        detail.reports.push_back(std::move(report));
       });
       if (!done) return done.takeError();
     }

@@ -45,8 +45,9 @@ Result<void> insertJob(Connection& connection, const NewMessage& message, Insert
     Query insert(connection,
                  "INSERT INTO messages(id, message_id, mail_from, from_header, subject,"
                  " size_bytes, needs_smtputf8, eight_bit, owner_user_id, api_key_name, tags_json,"
-                 " metadata_json, route, created_at, next_attempt_at, to_list)"
-                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)");
+                 " metadata_json, route, created_at, next_attempt_at, to_list, dsn_ret, dsn_envid)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15,"
+                 " ?16, ?17)");
     insert.bind(1, message.id)
         .bind(2, message.message_id)
         .bind(3, message.mail_from)
@@ -61,7 +62,9 @@ Result<void> insertJob(Connection& connection, const NewMessage& message, Insert
         .bind(12, message.metadata_json)
         .bind(13, message.route)
         .bind(14, message.created_at)
-        .bind(15, to_list);
+        .bind(15, to_list)
+        .bind(16, message.dsn_ret)
+        .bind(17, message.dsn_envid);
     if (auto done = insert.run(); !done) return done;
   }
   {
@@ -71,12 +74,13 @@ Result<void> insertJob(Connection& connection, const NewMessage& message, Insert
     if (auto done = body.run(); !done) return done;
   }
   {
-    Query recipient(connection,
-                    "INSERT INTO recipients(message_id, address, field, next_attempt_at)"
-                    " VALUES (?, ?, ?, ?)");
+    Query recipient(
+        connection,
+        "INSERT INTO recipients(message_id, address, field, next_attempt_at, notify, orcpt)"
+        " VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& to : message.recipients) {
       recipient.bind(1, message.id).bind(2, to.address).bind(3, to.field);
-      recipient.bind(4, message.created_at);
+      recipient.bind(4, message.created_at).bind(5, to.notify).bind(6, to.orcpt);
       if (auto done = recipient.run(); !done) return done;
       recipient.reset();
     }

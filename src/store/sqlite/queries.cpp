@@ -1,5 +1,5 @@
 // Builds the listing SQL and encodes its cursors (see queries.h). Untrusted input: the
-// ListQuery's status, text and cursor, from API users.
+// ListQuery's and SuppressionQuery's status, text and cursor, from API users.
 #include "store/sqlite/queries.h"
 
 #include <algorithm>
@@ -69,8 +69,11 @@ const char* const kSummaryColumns =
 
 const char* const kClaimDueSql =
     "SELECT r.id, r.message_id, r.address, r.attempts, m.mail_from, m.route,"
-    " m.needs_smtputf8, m.eight_bit, m.size_bytes, m.created_at"
+    " m.needs_smtputf8, m.eight_bit, m.size_bytes, m.created_at, r.notify, r.orcpt,"
+    " m.dsn_ret, m.dsn_envid, s.address, s.reason, s.source, s.message_id, s.created_at"
     " FROM recipients AS r JOIN messages AS m ON m.id = r.message_id"
+    // Suppressions are stored lowercased: one primary-key probe per claimed recipient.
+    " LEFT JOIN suppressions AS s ON s.address = lower(r.address)"
     // The first term repeats the partial index recipients_due; a leased recipient's
     // next_attempt_at is the time it was due, so expired leases are inside the range too.
     " WHERE r.processing_status IN ('queued', 'processing') AND r.next_attempt_at <= ?1"
@@ -92,6 +95,63 @@ bool decodeCursor(std::string_view cursor, std::int64_t& created_at, std::string
   if (ec != std::errc() || end != begin + dot) return false;
   id = decoded.substr(dot + 1);
   return !id.empty() && std::all_of(id.begin(), id.end(), isIdChar);
+}
+
+std::string encodeSuppressionCursor(std::int64_t created_at, std::string_view address) {
+  return base64UrlEncode(std::to_string(created_at) + "." + std::string(address));
+}
+
+bool decodeSuppressionCursor(std::string_view cursor, std::int64_t& created_at,
+                             std::string& address) {
+  // Addresses are at most 254 octets (RFC 5321 §4.5.3.1.3), with room for the time.
+  if (cursor.empty() || cursor.size() > 400) return false;
+  std::string decoded;
+  if (!base64UrlDecode(cursor, decoded)) return false;
+  auto dot = decoded.find('.');
+  if (dot == std::string::npos || dot == 0) return false;
+  const char* begin = decoded.data();
+  auto [end, ec] = std::from_chars(begin, begin + dot, created_at);
+  if (ec != std::errc() || end != begin + dot) return false;
+  address = decoded.substr(dot + 1);
+  return !address.empty();
+}
+
+std::string lowercaseAddress(std::string_view address) {
+  std::string lower(address);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+Result<BuiltQuery> buildSuppressionQuery(const SuppressionQuery& query) {
+  BuiltQuery built;
+  std::vector<std::string> conditions;
+  if (!query.text.empty()) {
+    // instr, not LIKE: the text is matched literally, '%' and '_' included.
+    conditions.emplace_back("instr(address, ?) > 0");
+    built.binds.emplace_back(lowercaseAddress(query.text));
+  }
+  if (!query.cursor.empty()) {
+    std::int64_t created_at = 0;
+    std::string address;
+    if (!decodeSuppressionCursor(query.cursor, created_at, address)) {
+      return Error::permanentFailure("invalid_request",
+                                     "invalid cursor: pass next_cursor of the previous page");
+    }
+    conditions.emplace_back("(created_at, address) < (?, ?)");
+    built.binds.emplace_back(created_at);
+    built.binds.emplace_back(std::move(address));
+  }
+  built.limit = std::clamp(query.limit, 1, kMaxPageSize);
+  built.sql = "SELECT address, reason, source, message_id, created_at FROM suppressions";
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    built.sql += i == 0 ? " WHERE " : " AND ";
+    built.sql += conditions[i];
+  }
+  built.sql += " ORDER BY created_at DESC, address DESC LIMIT ?";
+  built.binds.emplace_back(static_cast<std::int64_t>(built.limit) + 1);
+  return built;
 }
 
 std::string ftsMatchExpression(std::string_view text) {

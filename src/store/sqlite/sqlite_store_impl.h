@@ -50,6 +50,15 @@ class SqliteStore final : public Store {
       std::string_view prefix) override;
   Result<bool> deleteSetting(std::string_view key) override;
 
+  Result<std::optional<RecipientRef>> findRecipient(std::int64_t recipient_id) override;
+  Result<std::int64_t> recordReport(const DeliveryReport& report,
+                                    const ReportEffect& effect) override;
+  Result<std::string> reportRaw(std::string_view id, std::int64_t report_id) override;
+  Result<void> addSuppression(const Suppression& suppression) override;
+  Result<bool> removeSuppression(std::string_view address) override;
+  Result<std::optional<Suppression>> findSuppression(std::string_view address) override;
+  Result<SuppressionPage> listSuppressions(const SuppressionQuery& query) override;
+
   SqliteStats stats() const { return {writer_->commits(), writer_->jobs()}; }
 
  private:
@@ -69,7 +78,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<ReaderPool> readers_;
 };
 
-// --- helpers shared by the source files (summary.cpp) -------------------------------------
+// --- helpers shared by the source files (summary.cpp, suppressions.cpp) --------------------
 
 // Reads a MessageSummary from the columns kSummaryColumns, starting at column `first`.
 MessageSummary readSummary(const Query& row, int first = 0);
@@ -79,6 +88,8 @@ Result<void> addEvent(Connection& connection, std::string_view message_id,
                       std::string_view recipient, UnixMillis at, std::string_view type,
                       std::string_view detail);
 Error notFound(std::string_view what);
+// Adds or replaces the suppression of its address (lowercased here).
+Result<void> upsertSuppression(Connection& connection, const Suppression& suppression);
 // Whether an attempt's reply (0 = none) was an error.
 inline bool isFailedReply(int code) { return code == 0 || code >= 400; }
 
