@@ -36,6 +36,7 @@ from harness import (OutpostProcess, PostfixRelay, RelayPeer, relay_settings, st
 RETURN_DOMAIN = "bounces.test"
 GOOD = "good@sink.test"
 BAD = "bad@sink.test"
+REFUSED = "refused@sink.test"  # also rejected by the sink; used with a submitter's own DSN request
 VERP = re.compile(r"^bounces\+(\d+)-([0-9a-f]{16})@bounces\.test$")
 BODY_MARKER = "body-marker-7f3a: only headers come back (RET=HDRS)"
 
@@ -46,7 +47,8 @@ class BouncesThroughPostfix(unittest.TestCase):
     def setUpClass(cls):
         cls.started = []
         try:
-            cls.sink = RelayPeer("--lmtp", "--reject-recipient", BAD)
+            cls.sink = RelayPeer("--lmtp", "--reject-recipient", BAD, "--reject-recipient",
+                                 REFUSED)
             cls.started.append(cls.sink)
             cls.sink.start()
             cls.smtp_hop = RelayPeer()  # an SMTP next hop that offers no DSN
@@ -234,6 +236,38 @@ class BouncesThroughPostfix(unittest.TestCase):
         self.assertEqual(attempts[0]["server"], "suppression list")
         self.assertIn("suppression list", attempts[0]["text"])
         self.assertEqual(len(self.sink.messages()), before)
+
+    def test_a_submitters_own_dsn_parameters_are_passed_on_from_smtp_submission(self):
+        # An application submits over SMTP with its own ENVID and RET=FULL; outpost stores them
+        # and passes them on, so Postfix's report carries them (and the body comes back).
+        import ssl
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # outpost's self-signed first certificate
+        key = self.outpost.create_key(name="dsn-app", scope="send")
+        marker = "full-body-marker-91c2"
+        text = (f"From: shop@example.com\r\nTo: {REFUSED}\r\nSubject: Own DSN request\r\n\r\n"
+                f"{marker}\r\n")
+        with smtplib.SMTP("127.0.0.1", self.outpost.submission_port, timeout=30) as client:
+            client.starttls(context=context)
+            client.login("dsn-app", key)
+            client.ehlo()
+            code, reply = client.mail("shop@example.com",
+                                      ["RET=FULL", "ENVID=order+2D4711"])
+            self.assertEqual(code, 250, reply)
+            code, reply = client.rcpt(REFUSED, ["NOTIFY=FAILURE", "ORCPT=rfc822;refused@sink.test"])
+            self.assertEqual(code, 250, reply)
+            code, reply = client.data(text)
+            self.assertEqual(code, 250, reply)
+        outpost_id = reply.decode().rsplit(" ", 1)[1]
+        def reported():
+            detail = self.outpost.message(outpost_id)
+            return detail if detail["reports"] else None
+        detail = wait_for(reported, 60, interval=0.25, what="the report of the own DSN request")
+        self.assertEqual(detail["recipients"][0]["delivery_status"], "failed")
+        raw = self.raw_report(detail["reports"][0])
+        self.assertIn("Original-Envelope-Id: order-4711", raw)
+        self.assertIn(marker, raw)  # RET=FULL: the whole message came back
 
     def test_relayed_to_a_next_hop_without_dsn_stays_awaiting_report(self):
         # Postfix hands the mail on over SMTP to a host that offers no DSN: its success report
