@@ -46,6 +46,17 @@ store::RecipientUpdate finish(const store::DueRecipient& recipient, store::Attem
       update.processing = store::ProcessingStatus::kProcessed;
       update.delivery =
           context.direct ? store::DeliveryStatus::kDelivered : store::DeliveryStatus::kUnknown;
+      // The reply codes' table speaks of problems; a success says what it means here.
+      if (context.direct) {
+        record.description = "The recipient's mail server accepted the message: it is delivered.";
+        record.hint = "Nothing to do.";
+      } else {
+        record.description =
+            "The relay accepted the message and takes it from here. Whether it reaches the "
+            "recipient is known when a delivery report (DSN) or a bounce comes back to the "
+            "return-path domain (bounce.return_domain).";
+        record.hint = "Nothing to do.";
+      }
       break;
     case Verdict::kPermanent:
       update.processing = store::ProcessingStatus::kFailure;

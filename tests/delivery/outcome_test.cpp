@@ -65,6 +65,9 @@ TEST_F(OutcomeTest, AcceptedDataMakesEveryAcceptedRecipientProcessedWithTheQueue
     EXPECT_EQ(update.attempt.duration_ms, 500);
     EXPECT_EQ(update.lease_owner, "node-a");
     EXPECT_FALSE(update.next_attempt_at.has_value());
+    // Said as a success, not as the reply-code table's "unspecified status".
+    EXPECT_NE(update.attempt.description.find("The relay accepted the message"), std::string::npos);
+    EXPECT_EQ(update.attempt.hint, "Nothing to do.");
   }
 }
 
