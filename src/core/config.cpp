@@ -350,8 +350,9 @@ std::string environmentName(const std::string& key) {
 
 std::string nodeText(const toml::node& node) {
   if (auto text = node.value<std::string>()) return *text;
+  // Before numbers: toml++ would also read a boolean as the number 0 or 1.
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
   if (auto number = node.value<long long>()) return std::to_string(*number);
-  if (auto flag = node.value<bool>()) return *flag ? "true" : "false";
   if (const auto* array = node.as_array()) {
     std::string joined;
     for (const auto& element : *array) {

@@ -93,6 +93,12 @@ TEST(Config, TheDocumentedExampleFileLoadsAndMatchesTheDefaults) {
   EXPECT_EQ(config.delivery.backoff_initial, defaults.delivery.backoff_initial);
   EXPECT_EQ(config.delivery.backoff_max, defaults.delivery.backoff_max);
   EXPECT_EQ(config.delivery.mx_port, defaults.delivery.mx_port);
+  EXPECT_EQ(config.submission.listen, defaults.submission.listen);
+  EXPECT_EQ(config.submission.tls_listen, defaults.submission.tls_listen);
+  EXPECT_EQ(config.submission.command_timeout, defaults.submission.command_timeout);
+  EXPECT_EQ(config.submission.auth_failure_window, defaults.submission.auth_failure_window);
+  EXPECT_EQ(config.bounce.listen, defaults.bounce.listen);
+  EXPECT_EQ(config.bounce.max_report_bytes, defaults.bounce.max_report_bytes);
   EXPECT_EQ(config.delivery.max_mx_addresses, defaults.delivery.max_mx_addresses);
   EXPECT_EQ(config.dns_server, defaults.dns_server);
   EXPECT_EQ(config.dns_timeout, defaults.dns_timeout);
@@ -284,6 +290,26 @@ TEST(Config, CompletesHostnameAndNodeName) {
   completeConfig(config);
   EXPECT_FALSE(config.hostname.empty());
   EXPECT_NE(config.node_name.find(config.hostname), std::string::npos);
+}
+
+TEST(Config, SubmissionAndBounceFlagsSetTheirKeys) {
+  EXPECT_EQ(configKeyForFlag("trusted-networks"), "submission.trusted_networks");
+  EXPECT_EQ(configKeyForFlag("submission"), "submission.listen");
+  EXPECT_EQ(configKeyForFlag("submissions"), "submission.tls_listen");
+  EXPECT_EQ(configKeyForFlag("bounce-listen"), "bounce.listen");
+  EXPECT_EQ(configKeyForFlag("return-domain"), "bounce.return_domain");
+  Config config;
+  ASSERT_TRUE(applySetting("submission.trusted_networks", "10.0.0.0/8", config).ok());
+  EXPECT_EQ(config.submission.trusted_networks, "10.0.0.0/8");
+  ASSERT_TRUE(applySetting("submission.listen", "", config).ok());  // "" turns it off
+  EXPECT_EQ(config.submission.listen, "");
+  ASSERT_TRUE(applySetting("submission.data_timeout", "2m", config).ok());
+  EXPECT_EQ(config.submission.data_timeout, std::chrono::minutes(2));
+  ASSERT_TRUE(applySetting("bounce.return_domain", "bounces.example.com", config).ok());
+  EXPECT_EQ(config.bounce.return_domain, "bounces.example.com");
+  auto refused = applySetting("bounce.suppress_hard_bounces", "maybe", config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("true or false"), std::string::npos);
 }
 
 }  // namespace
