@@ -42,8 +42,8 @@ boost::asio::awaitable<void> stopWhenIdle(boost::asio::io_context& io,
   io.stop();
 }
 
-// The TLS certificate of the submission listeners: the configured PEM files, or a self-signed
-// one made in the data folder on first start.
+// The TLS certificate of the SMTP listeners: the configured PEM files, or a self-signed one made
+// in the data folder on first start.
 Result<std::pair<std::string, std::string>> submissionCertificate(const Config& config) {
   const SubmissionConfig& submission = config.submission;
   if (submission.certificate_file.empty() != submission.key_file.empty()) {
@@ -168,30 +168,32 @@ int serve(const Config& config) {
     listeners.push_back(std::move(listener));
     return true;
   };
-  if (!config.submission.listen.empty() || !config.submission.tls_listen.empty()) {
-    auto certificate = submissionCertificate(config);
-    if (!certificate) {
-      spdlog::critical("{}", certificate.error().message);
-      return 1;
-    }
-    for (const auto& [name, address, tls] :
-         {std::tuple{"submission", config.submission.listen, smtp::ListenerTls::kStartTls},
-          std::tuple{"submissions", config.submission.tls_listen, smtp::ListenerTls::kImplicit}}) {
-      smtp::ListenerOptions options;
-      options.name = name;
-      options.listen = address;
-      options.tls = tls;
-      options.certificate_file = certificate->first;
-      options.key_file = certificate->second;
-      options.policy = serverPolicy(config);
-      if (!listen(std::move(options), submission)) return 1;
-    }
+  // One certificate for every SMTP listener: the bounce listener, being an MX, offers STARTTLS
+  // too (opportunistic TLS for the reports that come back).
+  auto certificate = submissionCertificate(config);
+  if (!certificate) {
+    spdlog::critical("{}", certificate.error().message);
+    return 1;
+  }
+  for (const auto& [name, address, tls] :
+       {std::tuple{"submission", config.submission.listen, smtp::ListenerTls::kStartTls},
+        std::tuple{"submissions", config.submission.tls_listen, smtp::ListenerTls::kImplicit}}) {
+    smtp::ListenerOptions options;
+    options.name = name;
+    options.listen = address;
+    options.tls = tls;
+    options.certificate_file = certificate->first;
+    options.key_file = certificate->second;
+    options.policy = serverPolicy(config);
+    if (!listen(std::move(options), submission)) return 1;
   }
   {
     smtp::ListenerOptions options;
     options.name = "bounce";
     options.listen = config.bounce.listen;
-    options.tls = smtp::ListenerTls::kNone;
+    options.tls = smtp::ListenerTls::kStartTls;
+    options.certificate_file = certificate->first;
+    options.key_file = certificate->second;
     options.policy = serverPolicy(config);
     options.policy.max_message_bytes = config.bounce.max_report_bytes;
     options.policy.offer_auth = false;

@@ -305,6 +305,10 @@ class BouncesThroughPostfix(unittest.TestCase):
                    GOOD)  # no relaying through the bounce listener
         with smtplib.SMTP("127.0.0.1", self.outpost.bounce_port, timeout=30) as client:
             client.ehlo("forger.test")
+            # An MX for the return domain: STARTTLS for whoever wants it, and no AUTH at all.
+            self.assertTrue(client.has_extn("starttls"))
+            self.assertFalse(client.has_extn("auth"))
+            self.assertEqual(client.docmd("AUTH", "PLAIN AGFwcABzZWNyZXQ=")[0], 502)
             for address in refused:
                 self.assertEqual(client.mail("")[0], 250)
                 code, text = client.rcpt(address)
