@@ -134,6 +134,33 @@ def bench_intake(binary, seconds):
     return rate, naive
 
 
+def bench_submission(binary, count, size=1434, sessions=16):
+    """SMTP intake: smtp-source into outpost's submission port (a trusted network, as smtp-source
+    has no AUTH or TLS), 250 after the durable commit, beside Postfix's smtpd in the same run."""
+    outpost = harness.OutpostProcess(extra_env={
+        "OUTPOST_LOG_LEVEL": "warn", "OUTPOST_SUBMISSION_TRUSTED_NETWORKS": "127.0.0.1/32"},
+        binary=binary)
+    outpost.start()
+    try:
+        started = time.monotonic()
+        subprocess.run(["smtp-source", "-s", str(sessions), "-m", str(count), "-l", str(size),
+                        "-f", "bench@example.com", "-t", "r@example.org",
+                        f"127.0.0.1:{outpost.submission_port}"],
+                       check=True, capture_output=True, timeout=600)
+        rate = count / (time.monotonic() - started)
+        status, body = outpost.request("GET", "/api/v1/messages?view=sent&limit=1")
+        assert status == 200 and body["items"], body
+    finally:
+        outpost.cleanup()
+    postfix = postfix_intake_rate(count, size, sessions)
+    print(f"smtp:     {rate:8.0f} messages/s durable via SMTP submission (smtp-source, {sessions} "
+          f"sessions, {count} messages of {size} bytes)")
+    if postfix:
+        print(f"          {postfix:8.0f} messages/s peer: Postfix SMTP intake, same load "
+              f"-> ratio {rate / postfix:.2f}x")
+    return rate
+
+
 def bench_delivery(binary, count, connections):
     sink = harness.SmtpSink().start()
     dead_port = harness.free_port()
@@ -275,12 +302,14 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--only", choices=["intake", "delivery", "mx"], default=None)
+    parser.add_argument("--only", choices=["intake", "smtp", "delivery", "mx"], default=None)
     args = parser.parse_args()
     binary = os.path.abspath(args.binary)
     print(f"outpost benchmarks ({binary}), {os.cpu_count()} cores")
     if args.only in (None, "intake"):
         bench_intake(binary, args.seconds)
+    if args.only in (None, "smtp"):
+        bench_submission(binary, args.messages)
     if args.only in (None, "delivery"):
         bench_delivery(binary, args.messages, args.connections)
     if args.only in (None, "mx"):
