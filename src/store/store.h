@@ -173,6 +173,23 @@ struct SuppressionPage {
   std::optional<std::string> next_cursor;
 };
 
+// A DKIM key of a domain (RFC 6376), as stored. The private key is sealed (SecretBox) by the
+// caller; the store keeps opaque text.
+struct DkimKey {
+  std::string domain;     // lowercase
+  std::string selector;   // lowercase
+  std::string algorithm;  // "rsa-sha256" | "ed25519-sha256"
+  int bits = 0;
+  std::string state = "pending";  // pending | active | retired
+  std::string sealed_private_key;
+  std::string public_record;  // "v=DKIM1; k=rsa; p=…"
+  UnixMillis created_at = 0;
+  std::optional<UnixMillis> activated_at;
+  std::optional<UnixMillis> retired_at;
+  std::optional<UnixMillis> validated_at;
+  std::string last_validation;  // what the last validation said, for people
+};
+
 enum class View { kSent, kOutbox, kFailed };
 
 struct ListQuery {
@@ -357,6 +374,25 @@ class Store {
   virtual Result<bool> removeSuppression(std::string_view address) = 0;
   virtual Result<std::optional<Suppression>> findSuppression(std::string_view address) = 0;
   virtual Result<SuppressionPage> listSuppressions(const SuppressionQuery& query) = 0;
+
+  // --- DKIM keys ----------------------------------------------------------------------------
+  // "conflict" when the domain already has a key with this selector.
+  virtual Result<void> insertDkimKey(const DkimKey& key) = 0;
+  // The keys of `domain` ("" = every domain), by domain, then newest first.
+  virtual Result<std::vector<DkimKey>> listDkimKeys(std::string_view domain) = 0;
+  virtual Result<std::optional<DkimKey>> findDkimKey(std::string_view domain,
+                                                     std::string_view selector) = 0;
+  // Makes the key active and retires the domain's active key of the same algorithm, in one
+  // commit (the replaced key signs until this moment). "not_found" when there is no such key;
+  // a retired key may be activated again (rolling back a rotation).
+  virtual Result<void> activateDkimKey(std::string_view domain, std::string_view selector,
+                                       UnixMillis now) = 0;
+  // Records what a validation said; `valid` sets validated_at to `at`.
+  virtual Result<void> recordDkimValidation(std::string_view domain, std::string_view selector,
+                                            UnixMillis at, bool valid,
+                                            std::string_view summary) = 0;
+  // False when there was no such key.
+  virtual Result<bool> deleteDkimKey(std::string_view domain, std::string_view selector) = 0;
 };
 
 }  // namespace outpost::store

@@ -58,6 +58,15 @@ class SqliteStore final : public Store {
   Result<bool> removeSuppression(std::string_view address) override;
   Result<std::optional<Suppression>> findSuppression(std::string_view address) override;
   Result<SuppressionPage> listSuppressions(const SuppressionQuery& query) override;
+  Result<void> insertDkimKey(const DkimKey& key) override;
+  Result<std::vector<DkimKey>> listDkimKeys(std::string_view domain) override;
+  Result<std::optional<DkimKey>> findDkimKey(std::string_view domain,
+                                             std::string_view selector) override;
+  Result<void> activateDkimKey(std::string_view domain, std::string_view selector,
+                               UnixMillis now) override;
+  Result<void> recordDkimValidation(std::string_view domain, std::string_view selector,
+                                    UnixMillis at, bool valid, std::string_view summary) override;
+  Result<bool> deleteDkimKey(std::string_view domain, std::string_view selector) override;
 
   SqliteStats stats() const { return {writer_->commits(), writer_->jobs()}; }
 
