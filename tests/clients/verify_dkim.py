@@ -1,0 +1,37 @@
+#!/usr/bin/python3
+"""Verifies the DKIM signatures of one message with dkimpy (Debian's python3-dkim), the second
+independent verifier of outpost's interop tests. DNS answers come from a JSON file:
+  {"selector._domainkey.example.com": "v=DKIM1; k=rsa; p=…", …}
+Usage: verify_dkim.py MESSAGE_FILE RECORDS_JSON
+Prints {"results": [{"domain", "selector", "result"}]}, one per signature, in message order."""
+import json
+import sys
+
+import dkim
+
+
+def main():
+    message_file, records_file = sys.argv[1:3]
+    with open(message_file, "rb") as handle:
+        message = handle.read()
+    with open(records_file) as handle:
+        records = {name.lower(): value for name, value in json.load(handle).items()}
+
+    def dnsfunc(name, timeout=5):
+        name = name.decode() if isinstance(name, bytes) else name
+        return records.get(name.rstrip(".").lower(), "").encode()
+
+    results = []
+    count = sum(1 for name, _ in dkim.DKIM(message).headers if name.lower() == b"dkim-signature")
+    for index in range(count):
+        checker = dkim.DKIM(message)
+        ok = checker.verify(idx=index, dnsfunc=dnsfunc)
+        tags = checker.signature_fields or {}
+        results.append({"domain": tags.get(b"d", b"").decode(),
+                        "selector": tags.get(b"s", b"").decode(),
+                        "result": "pass" if ok else "fail"})
+    print(json.dumps({"results": results}))
+
+
+if __name__ == "__main__":
+    main()
