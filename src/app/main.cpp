@@ -8,6 +8,7 @@
 
 #include "app/bounce_commands.h"
 #include "app/commands.h"
+#include "app/dkim_commands.h"
 #include "core/config.h"
 #include "core/logging.h"
 
@@ -191,6 +192,37 @@ int main(int argc, char** argv) {
       "parse", "parse bounce/DSN messages: one JSON line per file with each recipient's status");
   bounce_parse->add_option("files", bounce_files, "message files (.eml)")->required();
 
+  app::DkimKeygenOptions dkim_options;
+  std::string dkim_domain;
+  std::string dkim_selector;
+  bool dkim_json = false;
+  auto* dkim = cli.add_subcommand("dkim", "DKIM keys (opens --data directly)");
+  dkim->require_subcommand(1);
+  addConfigFlags(*dkim, flags);
+  auto* dkim_keygen = dkim->add_subcommand(
+      "keygen", "make (or --import) a key for a domain; prints the selector and the TXT record");
+  dkim_keygen->add_option("domain", dkim_options.domain, "the signing domain (d=)")->required();
+  dkim_keygen->add_option("--selector", dkim_options.selector,
+                          "selector; default op<year><month>r or …e");
+  dkim_keygen->add_option("--algorithm", dkim_options.algorithm,
+                          "rsa-2048 (default), rsa-3072, "
+                          "rsa-4096 or ed25519");
+  dkim_keygen->add_option("--import", dkim_options.import_file,
+                          "a PEM private key file to import instead of generating one");
+  dkim_keygen->add_flag("--activate", dkim_options.activate,
+                        "sign with it at once (DNS published elsewhere, tests)");
+  dkim_keygen->add_flag("--json", dkim_options.json, "one JSON object");
+  auto* dkim_list = dkim->add_subcommand("list", "the keys, with their states and dates");
+  dkim_list->add_option("domain", dkim_domain, "only this domain");
+  dkim_list->add_flag("--json", dkim_json, "a JSON array");
+  auto* dkim_record = dkim->add_subcommand("record", "the TXT record's value alone");
+  dkim_record->add_option("domain", dkim_domain)->required();
+  dkim_record->add_option("selector", dkim_selector)->required();
+  auto* dkim_activate = dkim->add_subcommand(
+      "activate", "sign with this key from now on; the key it replaces is retired");
+  dkim_activate->add_option("domain", dkim_domain)->required();
+  dkim_activate->add_option("selector", dkim_selector)->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (send->parsed()) return app::send(send_options);
@@ -216,5 +248,13 @@ int main(int argc, char** argv) {
     exit_code = app::userCreate(*config, user_options);
   else if (smtp_validate->parsed())
     exit_code = app::smtpValidate(*config);
+  else if (dkim_keygen->parsed())
+    exit_code = app::dkimKeygen(*config, dkim_options);
+  else if (dkim_list->parsed())
+    exit_code = app::dkimList(*config, dkim_domain, dkim_json);
+  else if (dkim_record->parsed())
+    exit_code = app::dkimRecord(*config, dkim_domain, dkim_selector);
+  else if (dkim_activate->parsed())
+    exit_code = app::dkimActivate(*config, dkim_domain, dkim_selector);
   return exit_code;
 }
