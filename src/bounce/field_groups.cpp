@@ -5,14 +5,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.h"
+
 namespace outpost::bounce::detail {
 
-std::string toLower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+std::string toLower(std::string_view text) { return lowercase(text); }
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
