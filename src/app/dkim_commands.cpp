@@ -1,13 +1,21 @@
 #include "app/dkim_commands.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "app/data_folder.h"
+#include "core/text.h"
+#include "delivery/dkim_checks.h"
 #include "delivery/dkim_keys.h"
+#include "dns/cares_resolver.h"
+#include "intake/dkim_signing.h"
 #include "mailauth/dkim/key_record.h"
+#include "mailauth/dkim/verifier.h"
 
 namespace outpost::app {
 namespace {
@@ -42,6 +50,92 @@ boost::json::object keyJson(const store::DkimKey& key) {
       {"last_validation", key.last_validation},
   };
 }
+
+// The resolver of --dns-server (or /etc/resolv.conf's servers).
+Result<std::unique_ptr<dns::Resolver>> makeResolver(const Config& config,
+                                                    const boost::asio::any_io_executor& executor) {
+  dns::CaresOptions options;
+  options.servers = config.dns_server;
+  options.timeout = config.dns_timeout;
+  auto made = dns::CaresResolver::create(executor, options);
+  if (!made) return made.takeError();
+  return std::unique_ptr<dns::Resolver>(std::move(*made));
+}
+
+// Runs `work` to its end on the one thread of `io`; its exception, if any, comes back here.
+void runToEnd(boost::asio::io_context& io, boost::asio::awaitable<void> work) {
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::move(work),
+                        [&failure](const std::exception_ptr& error) { failure = error; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// The coroutines below write into `out`: arguments are references (GCC 12, see io/blocking.h).
+boost::asio::awaitable<void> validateInto(
+    delivery::DkimChecks& checks, dns::Resolver& resolver, const std::string& domain,
+    const std::optional<std::string>& selector,
+    std::optional<Result<std::vector<delivery::DkimKeyCheck>>>& out) {
+  auto result = co_await checks.validate(resolver, domain, selector);
+  out.emplace(std::move(result));
+}
+
+boost::asio::awaitable<void> testInto(delivery::DkimChecks& checks, dns::Resolver& resolver,
+                                      const std::string& domain,
+                                      std::optional<Result<delivery::DkimTestReport>>& out) {
+  auto result = co_await checks.test(resolver, domain);
+  out.emplace(std::move(result));
+}
+
+boost::asio::awaitable<void> verifyInto(dns::Resolver& resolver, const std::string& message,
+                                        const dkim::VerifyOptions& options,
+                                        dkim::VerificationReport& out) {
+  out = co_await dkim::verifyMessage(resolver, message, options);
+}
+
+// "d=example.com s=sel a=rsa-sha256 pass: reason"
+std::string verdictLine(const dkim::SignatureVerdict& verdict) {
+  std::string line;
+  if (verdict.signature) {
+    line = "d=" + verdict.signature->domain + " s=" + verdict.signature->selector +
+           " a=" + std::string(dkim::algorithmName(verdict.signature->algorithm)) + " ";
+  }
+  line += std::string(dkim::verifyResultName(verdict.result)) + " (" + verdict.code + ")";
+  if (!verdict.reason.empty()) line += ": " + verdict.reason;
+  return line;
+}
+
+// Files written on Unix have bare LF line ends; a message on the wire has CRLF.
+std::string toCrlf(const std::string& text) {
+  if (text.find('\r') != std::string::npos) return text;
+  std::string converted;
+  converted.reserve(text.size() + text.size() / 32);
+  for (char c : text) {
+    if (c == '\n') converted += '\r';
+    converted += c;
+  }
+  return converted;
+}
+
+// What validate and test run on: the data folder's keys and checks, an I/O context for the DNS
+// lookups and one thread for the store calls. `config` is for the sign options (c=, x=).
+struct CheckRun {
+  CheckRun(const Config& config, DataFolder& folder)
+      : keys(*folder.store, *folder.secrets, clock),
+        checks(*folder.store, *folder.secrets, clock, keys, blocking.get_executor(),
+               signOptions(config)) {}
+
+  static dkim::SignOptions signOptions(const Config& config) {
+    auto options = intake::signOptionsFromConfig(config.dkim);
+    return options ? std::move(*options) : dkim::SignOptions();
+  }
+
+  SystemClock clock;
+  boost::asio::io_context io;
+  boost::asio::thread_pool blocking{1};
+  delivery::DkimKeyRepository keys;
+  delivery::DkimChecks checks;
+};
 
 }  // namespace
 
@@ -131,6 +225,115 @@ int dkimActivate(const Config& config, const std::string& domain, const std::str
   }
   std::cout << "active: " << selector << "._domainkey." << domain << "\n";
   return 0;
+}
+
+int dkimValidate(const Config& config, const std::string& domain, const std::string& selector,
+                 bool json) {
+  auto folder = openDataFolder(config);
+  if (!folder) return fail(folder.error().message);
+  CheckRun run(config, *folder);
+  auto resolver = makeResolver(config, run.io.get_executor());
+  if (!resolver) return fail(resolver.error().message);
+  const std::optional<std::string> wanted =
+      selector.empty() ? std::nullopt : std::optional<std::string>(selector);
+  std::optional<Result<std::vector<delivery::DkimKeyCheck>>> result;
+  runToEnd(run.io, validateInto(run.checks, **resolver, domain, wanted, result));
+  run.blocking.join();
+  if (!*result) return fail(result->error().message);
+  bool ok = true;
+  boost::json::array items;
+  for (const auto& check : **result) {
+    ok = ok && check.valid;
+    if (json) {
+      items.push_back(delivery::keyCheckJson(check));
+      continue;
+    }
+    std::cout << check.validation.name << "  " << check.algorithm << "  " << check.state_before;
+    if (check.state_after != check.state_before) std::cout << " -> " << check.state_after;
+    std::cout << "  " << dkim::keyValidationStatusName(check.validation.status)
+              << (check.valid ? "" : " (not valid)") << "\n";
+    for (const auto& finding : check.validation.findings) {
+      std::cout << "  " << dkim::findingSeverityName(finding.severity) << " " << finding.code
+                << ": " << finding.message << "\n";
+    }
+    if (check.activated) std::cout << "  activated: the record validates\n";
+    if (!check.store_error.empty()) std::cout << "  not recorded: " << check.store_error << "\n";
+    if (!check.valid) {
+      std::cout << "  publish: " << check.validation.name << " TXT "
+                << dkim::zoneFileTxt(check.record) << "\n";
+    }
+  }
+  if (json) {
+    std::cout << boost::json::serialize(boost::json::object{
+                     {"domain", lowercase(domain)}, {"ok", ok}, {"keys", std::move(items)}})
+              << "\n";
+  }
+  return ok ? 0 : 1;
+}
+
+int dkimTest(const Config& config, const std::string& domain, bool json) {
+  auto folder = openDataFolder(config);
+  if (!folder) return fail(folder.error().message);
+  CheckRun run(config, *folder);
+  auto resolver = makeResolver(config, run.io.get_executor());
+  if (!resolver) return fail(resolver.error().message);
+  std::optional<Result<delivery::DkimTestReport>> result;
+  runToEnd(run.io, testInto(run.checks, **resolver, domain, result));
+  run.blocking.join();
+  if (!*result) return fail(result->error().message);
+  const delivery::DkimTestReport& report = **result;
+  const bool passed = report.verification.result == dkim::VerifyResult::kPass;
+  if (json) {
+    std::cout << boost::json::serialize(delivery::testReportJson(report)) << "\n";
+    return passed ? 0 : 1;
+  }
+  for (const auto& key : report.keys) {
+    std::cout << "signed with " << key.selector << " (" << key.algorithm << ", " << key.state
+              << ")\n";
+  }
+  std::cout << report.note << "\n\n";
+  for (const auto& field : report.signature_fields) std::cout << field << "\n";
+  std::cout << "\n";
+  for (const auto& verdict : report.verification.signatures) {
+    std::cout << verdictLine(verdict) << "\n";
+  }
+  std::cout << "result: " << dkim::verifyResultName(report.verification.result) << "\n";
+  return passed ? 0 : 1;
+}
+
+int dkimVerify(const Config& config, const std::string& file, bool json) {
+  std::stringstream text;
+  if (file.empty() || file == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail("cannot read " + file);
+    text << in.rdbuf();
+  }
+  const std::string message = toCrlf(text.str());
+  boost::asio::io_context io;
+  auto resolver = makeResolver(config, io.get_executor());
+  if (!resolver) return fail(resolver.error().message);
+  dkim::VerifyOptions options;
+  options.now_seconds = static_cast<std::uint64_t>(SystemClock().now() / 1000);
+  dkim::VerificationReport report;
+  runToEnd(io, verifyInto(**resolver, message, options, report));
+  const bool passed = report.result == dkim::VerifyResult::kPass;
+  if (json) {
+    boost::json::array signatures;
+    for (const auto& verdict : report.signatures) {
+      signatures.push_back(delivery::verdictJson(verdict));
+    }
+    std::cout << boost::json::serialize(
+                     boost::json::object{{"result", dkim::verifyResultName(report.result)},
+                                         {"signatures", std::move(signatures)}})
+              << "\n";
+    return passed ? 0 : 1;
+  }
+  if (report.signatures.empty()) std::cout << "no DKIM-Signature in the message\n";
+  for (const auto& verdict : report.signatures) std::cout << verdictLine(verdict) << "\n";
+  std::cout << "result: " << dkim::verifyResultName(report.result) << "\n";
+  return passed ? 0 : 1;
 }
 
 }  // namespace outpost::app

@@ -50,6 +50,8 @@ void addConfigFlags(CLI::App& command, ConfigFlags& flags) {
       {"return-domain",
        "domain of the VERP return path bounces+TOKEN@DOMAIN; bounce processing and DSN requests "
        "start once it is set"},
+      {"dkim-fallback-domain",
+       "sign with this domain's DKIM keys when the From domain has no active key; default none"},
   };
   for (const auto& [flag, help] : keys) {
     std::string key = outpost::configKeyForFlag(flag);
@@ -222,6 +224,22 @@ int main(int argc, char** argv) {
       "activate", "sign with this key from now on; the key it replaces is retired");
   dkim_activate->add_option("domain", dkim_domain)->required();
   dkim_activate->add_option("selector", dkim_selector)->required();
+  auto* dkim_validate = dkim->add_subcommand(
+      "validate",
+      "check the published TXT records of the domain's keys (--dns-server); activates pending "
+      "keys whose record is valid; exit 1 unless all are valid");
+  dkim_validate->add_option("domain", dkim_domain)->required();
+  dkim_validate->add_option("selector", dkim_selector, "only this key");
+  dkim_validate->add_flag("--json", dkim_json, "one JSON object");
+  auto* dkim_test = dkim->add_subcommand(
+      "test", "sign a sample message with the domain's keys and verify it through DNS");
+  dkim_test->add_option("domain", dkim_domain)->required();
+  dkim_test->add_flag("--json", dkim_json, "one JSON object");
+  std::string dkim_file;
+  auto* dkim_verify = dkim->add_subcommand(
+      "verify", "verify the DKIM signatures of a message file (- = standard input) through DNS");
+  dkim_verify->add_option("file", dkim_file, "the message (.eml); default standard input");
+  dkim_verify->add_flag("--json", dkim_json, "one JSON object");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -256,5 +274,11 @@ int main(int argc, char** argv) {
     exit_code = app::dkimRecord(*config, dkim_domain, dkim_selector);
   else if (dkim_activate->parsed())
     exit_code = app::dkimActivate(*config, dkim_domain, dkim_selector);
+  else if (dkim_validate->parsed())
+    exit_code = app::dkimValidate(*config, dkim_domain, dkim_selector, dkim_json);
+  else if (dkim_test->parsed())
+    exit_code = app::dkimTest(*config, dkim_domain, dkim_json);
+  else if (dkim_verify->parsed())
+    exit_code = app::dkimVerify(*config, dkim_file, dkim_json);
   return exit_code;
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
@@ -14,6 +15,8 @@
 
 #include "app/commands.h"
 #include "app/data_folder.h"
+#include "delivery/dkim_checks.h"
+#include "delivery/dkim_keys.h"
 #include "delivery/relay_settings.h"
 #include "delivery/routing.h"
 #include "delivery/scheduler.h"
@@ -130,12 +133,39 @@ int serve(const Config& config) {
   delivery::ReturnPath return_path(
       config.bounce.return_domain.empty() ? std::nullopt : std::optional<bounce::VerpCodec>(verp));
   delivery::Scheduler scheduler(io.get_executor(), blocking.get_executor(), store, relay_settings,
-                                routing, std::move(make_resolver), config, clock,
-                                std::move(return_path));
-  intake::Intake intake(store, config, clock, [&scheduler] { scheduler.wake(); });
+                                routing, make_resolver, config, clock, std::move(return_path));
+  // Every message is DKIM-signed at intake with its From domain's active keys (or the
+  // fallback domain's), before it is stored.
+  delivery::DkimKeyRepository dkim_keys(store, *folder->secrets, clock);
+  auto sign_options = intake::signOptionsFromConfig(config.dkim);
+  if (!sign_options) {
+    spdlog::critical("{}", sign_options.error().message);
+    return 1;
+  }
+  intake::DkimSigning dkim_signing(
+      [&dkim_keys](const std::string& domain, const mailauth::dkim::SignOptions& options) {
+        return dkim_keys.activeSigners(domain, options);
+      },
+      std::move(*sign_options), config.dkim);
+  // Keys activated or removed through the API or the periodic check sign (or stop) at once;
+  // the CLI, another process, is seen within dkim.key_cache_ttl.
+  dkim_keys.onSigningKeysChanged([&dkim_signing] { dkim_signing.invalidate(); });
+  intake::Intake intake(
+      store, config, clock, [&scheduler] { scheduler.wake(); }, &dkim_signing);
+  // DKIM validation and tests (API), and the periodic check that activates pending keys once
+  // DNS publishes their records; its lookups run on a strand of their own.
+  delivery::DkimChecks dkim_checks(store, *folder->secrets, clock, dkim_keys,
+                                   blocking.get_executor(),
+                                   *intake::signOptionsFromConfig(config.dkim));
+  boost::asio::co_spawn(boost::asio::make_strand(io),
+                        dkim_checks.checkPendingEvery(config.dkim.check_interval, make_resolver),
+                        [](const std::exception_ptr& error) {
+                          if (error) spdlog::error("dkim: the periodic key check ended");
+                        });
   http::Server server(http::Dependencies{
       config, clock, store, intake, relay_settings, routing, blocking.get_executor(),
-      [&scheduler] { scheduler.wake(); }, [&scheduler] { scheduler.settingsChanged(); }});
+      [&scheduler] { scheduler.wake(); }, [&scheduler] { scheduler.settingsChanged(); }, dkim_keys,
+      dkim_checks, make_resolver});
   auto port = server.start(io.get_executor(), config.http_listen);
   if (!port) {
     spdlog::critical("cannot listen on {}: {}", config.http_listen, port.error().message);

@@ -9,8 +9,11 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <set>
 #include <string_view>
 #include <type_traits>
+
+#include "core/text.h"
 
 namespace outpost {
 namespace {
@@ -169,6 +172,17 @@ Setter durationSetter(Target target) {
   };
 }
 
+// A duration where 0 means "off" (no expiry, no periodic check).
+template <class Target>
+Setter durationOrZeroSetter(Target target) {
+  return [target](Config& config, const std::string& value) {
+    const long long seconds = parseDuration(value);
+    if (seconds < 0) return false;
+    target(config) = std::chrono::seconds(seconds);
+    return true;
+  };
+}
+
 // Every configurable key: its name in the file ("section.key"); the environment variable
 // and command line flag derive from it (dots and underscores become '_' / '-').
 const std::map<std::string, Setter>& settings() {
@@ -317,6 +331,25 @@ const std::map<std::string, Setter>& settings() {
        }},
       {"bounce.max_report_bytes",
        sizeSetter([](Config& c) -> std::size_t& { return c.bounce.max_report_bytes; })},
+      {"dkim.fallback_domain",
+       [](Config& c, const std::string& value) {
+         c.dkim.fallback_domain = lowercase(value);
+         return true;
+       }},
+      {"dkim.expire_after",
+       durationOrZeroSetter([](Config& c) -> std::chrono::seconds& { return c.dkim.expire_after; })},
+      {"dkim.canonicalization",
+       [](Config& c, const std::string& value) {
+         static const std::set<std::string, std::less<>> known = {
+             "relaxed/relaxed", "simple/simple", "relaxed/simple", "simple/relaxed"};
+         if (!known.contains(lowercase(value))) return false;
+         c.dkim.canonicalization = lowercase(value);
+         return true;
+       }},
+      {"dkim.check_interval",
+       durationOrZeroSetter([](Config& c) -> std::chrono::seconds& { return c.dkim.check_interval; })},
+      {"dkim.key_cache_ttl",
+       durationSetter([](Config& c) -> std::chrono::seconds& { return c.dkim.key_cache_ttl; })},
 #define OUTPOST_TIMEOUT(name)  \
   {"delivery.timeouts." #name, \
    durationSetter([](Config& c) -> std::chrono::seconds& { return c.delivery.timeouts.name; })}
@@ -376,11 +409,12 @@ std::string_view expectedFor(const std::string& key) {
       {"delivery.helo_name", "a host name"},
       {"delivery.retry_schedule", R"(durations: ["1m", "5m"] or 1m,5m)"},
       {"bounce.suppress_hard_bounces", "true or false"},
+      {"dkim.canonicalization", "relaxed/relaxed, simple/simple, relaxed/simple or simple/relaxed"},
   };
   if (auto found = hints.find(key); found != hints.end()) return found->second;
   if (key.find("timeout") != std::string::npos || key.ends_with("lifetime") ||
-      key.ends_with("duration") || key.ends_with("interval") ||
-      key.starts_with("delivery.backoff")) {
+      key.ends_with("duration") || key.ends_with("interval") || key.ends_with("_after") ||
+      key.ends_with("_ttl") || key.starts_with("delivery.backoff")) {
     return "a duration: 90, 90s, 15m, 2h, 5d";
   }
   return {};
@@ -512,6 +546,7 @@ const std::map<std::string, std::string, std::less<>>& flagAliases() {
       {"submissions", "submission.tls_listen"},
       {"bounce-listen", "bounce.listen"},
       {"return-domain", "bounce.return_domain"},
+      {"dkim-fallback-domain", "dkim.fallback_domain"},
   };
   return aliases;
 }

@@ -106,6 +106,22 @@ struct BounceConfig {
   std::size_t max_report_bytes = std::size_t{1} * 1024 * 1024;  // larger reports are refused
 };
 
+// DKIM signing (RFC 6376): which domain signs and how; the keys themselves are in the store.
+struct DkimConfig {
+  // Signs with this domain's active keys when the From domain has none; "" = such mail goes
+  // out unsigned.
+  std::string fallback_domain;
+  // x= is t= plus this; 0 = no x= (signatures that expire break forwarded and delayed mail).
+  std::chrono::seconds expire_after{0};
+  // c=: "relaxed/relaxed" (the default), "simple/simple", "relaxed/simple", "simple/relaxed".
+  std::string canonicalization = "relaxed/relaxed";
+  // How often pending keys are checked in DNS (and activated once their record validates).
+  std::chrono::seconds check_interval{std::chrono::minutes(15)};
+  // How long the signers of a domain are kept in memory before the store is read again (keys
+  // activated by the CLI, which is another process, take effect within this time).
+  std::chrono::seconds key_cache_ttl{30};
+};
+
 struct Config {
   std::string data_dir = "./outpost-data";
   std::string http_listen = "127.0.0.1:8025";
@@ -123,6 +139,7 @@ struct Config {
   RoutingConfig routing;
   SubmissionConfig submission;
   BounceConfig bounce;
+  DkimConfig dkim;
 };
 
 // Reads a TOML file into `config` (keys not present keep their value). Unknown keys are an

@@ -89,6 +89,7 @@ Result<store::DkimKey> DkimKeyRepository::add(const NewDkimKey& request) {
     }
     key.state = "active";
     key.activated_at = now;
+    changed();
   }
   key.sealed_private_key.clear();
   return key;
@@ -102,14 +103,19 @@ Result<std::vector<store::DkimKey>> DkimKeyRepository::list(const std::string& d
 }
 
 Result<void> DkimKeyRepository::activate(const std::string& domain, const std::string& selector) {
-  return store_.activateDkimKey(domain, selector, clock_.now());
+  auto activated = store_.activateDkimKey(domain, selector, clock_.now());
+  if (activated) changed();
+  return activated;
 }
 
 Result<bool> DkimKeyRepository::remove(const std::string& domain, const std::string& selector) {
-  return store_.deleteDkimKey(domain, selector);
+  auto removed = store_.deleteDkimKey(domain, selector);
+  if (removed && *removed) changed();
+  return removed;
 }
 
-Result<std::vector<dkim::Signer>> DkimKeyRepository::activeSigners(const std::string& domain) {
+Result<std::vector<dkim::Signer>> DkimKeyRepository::activeSigners(
+    const std::string& domain, const dkim::SignOptions& template_options) {
   auto keys = store_.listDkimKeys(domain);
   if (!keys) return keys.takeError();
   std::vector<dkim::Signer> signers;
@@ -119,7 +125,7 @@ Result<std::vector<dkim::Signer>> DkimKeyRepository::activeSigners(const std::st
     if (!pem) return pem.takeError();
     auto private_key = privateKeyFromPem(*pem);
     if (!private_key) return private_key.takeError();
-    dkim::SignOptions options;
+    dkim::SignOptions options = template_options;
     options.domain = key.domain;
     options.selector = key.selector;
     auto signer = dkim::Signer::create(*private_key, options);

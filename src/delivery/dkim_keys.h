@@ -5,6 +5,7 @@
 // the new one replaces. Private keys never leave through this interface except as signers.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,13 +39,23 @@ class DkimKeyRepository {
   Result<std::vector<store::DkimKey>> list(const std::string& domain);
   Result<void> activate(const std::string& domain, const std::string& selector);
   Result<bool> remove(const std::string& domain, const std::string& selector);
-  // Signers for the domain's active keys (one per algorithm: dual signing when both exist).
-  Result<std::vector<mailauth::dkim::Signer>> activeSigners(const std::string& domain);
+  // Called after a key became active or was removed here (signers must be loaded again).
+  // Set once, before other threads use the repository.
+  void onSigningKeysChanged(std::function<void()> callback) { on_changed_ = std::move(callback); }
+  // Signers for the domain's active keys (one per algorithm: dual signing when both exist);
+  // `options` gives c=, x= and the headers (d= and s= are each key's).
+  Result<std::vector<mailauth::dkim::Signer>> activeSigners(
+      const std::string& domain,
+      const mailauth::dkim::SignOptions& options = mailauth::dkim::SignOptions());
 
  private:
   store::Store& store_;
   const SecretBox& secrets_;
   const Clock& clock_;
+  std::function<void()> on_changed_;
+  void changed() const {
+    if (on_changed_) on_changed_();
+  }
 };
 
 // A DNS label sequence a selector or domain may be: letters, digits, '-', '.' between labels;

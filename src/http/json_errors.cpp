@@ -72,6 +72,12 @@ Response responseForError(const Error& error, const std::vector<mime::FieldError
     return errorResponse(409, code, error.message);
   }
   if (code == "too_large") return errorResponse(413, code, error.message);
+  if (code == "signing_unavailable") {
+    spdlog::warn("http: DKIM signing unavailable: {}", error.message);
+    return errorResponse(
+        503, "unavailable",
+        "the message could not be DKIM-signed, nothing was stored: " + error.message);
+  }
   if (code.starts_with("store.")) {
     spdlog::warn("http: store unavailable: {} ({})", error.message, code);
     return errorResponse(503, "unavailable",

@@ -37,6 +37,7 @@ class Router {
 std::vector<std::string> splitPath(std::string_view path);
 
 // Every resource adds its routes (one file each).
+void addDkimRoutes(Router& router);
 void addHealthRoutes(Router& router);
 void addMessageRoutes(Router& router);
 void addSandboxRoutes(Router& router);

@@ -123,6 +123,7 @@ bool isDisconnect(const boost::system::error_code& ec) {
 // connection coroutine has finished.
 struct Shared {
   explicit Shared(Dependencies dependencies) : deps(std::move(dependencies)) {
+    addDkimRoutes(router);
     addHealthRoutes(router);
     addMessageRoutes(router);
     addSandboxRoutes(router);

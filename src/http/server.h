@@ -12,12 +12,19 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/result.h"
+#include "delivery/dkim_checks.h"
+#include "delivery/dkim_keys.h"
 #include "delivery/relay_settings.h"
 #include "delivery/routing.h"
+#include "dns/resolver.h"
 #include "intake/intake.h"
 #include "store/store.h"
 
 namespace outpost::http {
+
+// Makes a DNS resolver bound to `executor` (a strand of one request: resolvers are not
+// thread-safe).
+using ResolverFactory = delivery::ResolverMaker;
 
 struct Dependencies {
   const Config& config;
@@ -32,6 +39,10 @@ struct Dependencies {
   std::function<void()> wake_delivery;
   // Relays or routes were saved: open sessions must close, and delivery wakes.
   std::function<void()> settings_changed;
+  // DKIM keys of the sending domains, and their validation and test (/domains/{d}/dkim).
+  delivery::DkimKeyRepository& dkim_keys;
+  delivery::DkimChecks& dkim_checks;
+  ResolverFactory make_resolver;
 };
 
 class Server {

@@ -50,8 +50,12 @@ std::string renderResponse(const std::string& id, const std::string& message_id,
 }  // namespace
 
 Intake::Intake(store::Store& store, const Config& config, const Clock& clock,
-               std::function<void()> on_accepted)
-    : store_(store), config_(config), clock_(clock), on_accepted_(std::move(on_accepted)) {}
+               std::function<void()> on_accepted, DkimSigning* signing)
+    : store_(store),
+      config_(config),
+      clock_(clock),
+      on_accepted_(std::move(on_accepted)),
+      signing_(signing) {}
 
 Result<Accepted> Intake::submit(mime::ComposeRequest request, const Submitter& submitter,
                                 const SubmissionOptions& options,
@@ -102,7 +106,8 @@ Result<Accepted> Intake::submit(mime::ComposeRequest request, const Submitter& s
   message.needs_smtputf8 = composed->needs_smtputf8;
   message.eight_bit = composed->eight_bit;
   message.created_at = now;
-  return store(std::move(message), submitter, options);
+  const std::string from_domain = domainOf(request.from.address);
+  return store(std::move(message), from_domain, submitter, options);
 }
 
 Result<Accepted> Intake::submitRaw(const std::string& mail_from,
@@ -186,11 +191,16 @@ Result<Accepted> Intake::submitRaw(const RawEnvelope& envelope, std::string_view
   message.created_at = now;
   message.dsn_ret = envelope.dsn_ret;
   message.dsn_envid = envelope.dsn_envid;
-  return store(std::move(message), submitter, options);
+  return store(std::move(message), prepared->from_domain, submitter, options);
 }
 
-Result<Accepted> Intake::store(store::NewMessage message, const Submitter& submitter,
-                               const SubmissionOptions& options) {
+Result<Accepted> Intake::store(store::NewMessage message, std::string_view from_domain,
+                               const Submitter& submitter, const SubmissionOptions& options) {
+  if (signing_ != nullptr) {
+    auto signatures = signing_->sign(message.raw, from_domain, message.created_at);
+    if (!signatures) return signatures.takeError();
+    if (!signatures->empty()) message.raw.insert(0, *signatures);
+  }
   message.owner_user_id = submitter.user_id;
   message.api_key_name = submitter.api_key_name;
   message.tags_json = options.tags_json;

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/result.h"
+#include "intake/dkim_signing.h"
 #include "mime/compose.h"
 #include "store/store.h"
 
@@ -51,11 +52,13 @@ struct Accepted {
 
 class Intake {
  public:
+  // With `signing`, every message is DKIM-signed before it is stored (dkim_signing.h).
   Intake(store::Store& store, const Config& config, const Clock& clock,
-         std::function<void()> on_accepted);
+         std::function<void()> on_accepted, DkimSigning* signing = nullptr);
 
   // Error codes: "invalid_request" (with field errors filled), "domain_not_allowed",
-  // "too_many_recipients", "too_large", "idempotency_conflict", "store.*" (unavailable).
+  // "too_many_recipients", "too_large", "idempotency_conflict", "store.*" (unavailable),
+  // "signing_unavailable" (a DKIM key could not sign; temporary).
   // `request` is taken by value (move it in): intake fills the Message-ID domain and Date.
   Result<Accepted> submit(mime::ComposeRequest request, const Submitter& submitter,
                           const SubmissionOptions& options, std::vector<mime::FieldError>& errors);
@@ -71,13 +74,14 @@ class Intake {
                              std::vector<mime::FieldError>& errors);
 
  private:
-  Result<Accepted> store(store::NewMessage message, const Submitter& submitter,
-                         const SubmissionOptions& options);
+  Result<Accepted> store(store::NewMessage message, std::string_view from_domain,
+                         const Submitter& submitter, const SubmissionOptions& options);
 
   store::Store& store_;
   const Config& config_;
   const Clock& clock_;
   std::function<void()> on_accepted_;
+  DkimSigning* signing_;
 };
 
 }  // namespace outpost::intake

@@ -169,6 +169,12 @@ Result<PreparedRaw> prepareRaw(std::string_view message, const std::string& mess
   prepared.eight_bit = header_end != std::string::npos &&
                        !detail::isAscii(std::string_view(normalized).substr(header_end));
   prepared.raw = added + normalized;
+  if (header_end == std::string::npos) {
+    // RFC 5322 lets a message without a body omit the empty line, but some receivers and DKIM
+    // verifiers (npm mailauth) then never find the end of the header section.
+    if (!prepared.raw.ends_with("\r\n")) prepared.raw += "\r\n";
+    prepared.raw += "\r\n";
+  }
   return prepared;
 }
 

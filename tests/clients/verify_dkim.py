@@ -8,6 +8,7 @@ import json
 import sys
 
 import dkim
+from dkim.util import parse_tag_value
 
 
 def main():
@@ -22,14 +23,25 @@ def main():
         return records.get(name.rstrip(".").lower(), "").encode()
 
     results = []
-    count = sum(1 for name, _ in dkim.DKIM(message).headers if name.lower() == b"dkim-signature")
-    for index in range(count):
+    fields = [value for name, value in dkim.DKIM(message).headers
+              if name.lower() == b"dkim-signature"]
+    for index, value in enumerate(fields):
+        try:
+            tags = parse_tag_value(b"".join(value.split()))
+        except Exception:  # an unparsable field: reported without d= and s=
+            tags = {}
         checker = dkim.DKIM(message)
-        ok = checker.verify(idx=index, dnsfunc=dnsfunc)
-        tags = checker.signature_fields or {}
+        try:
+            result = "pass" if checker.verify(idx=index, dnsfunc=dnsfunc) else "fail"
+        except dkim.ValidationError as error:
+            # dkimpy raises for a changed body instead of returning False: still a failed
+            # verification (RFC 6376 "fail"); other faults are permanent errors.
+            result = "fail" if "body hash mismatch" in str(error) else "permerror"
+        except (dkim.KeyFormatError, dkim.MessageFormatError):
+            result = "permerror"
         results.append({"domain": tags.get(b"d", b"").decode(),
                         "selector": tags.get(b"s", b"").decode(),
-                        "result": "pass" if ok else "fail"})
+                        "result": result})
     print(json.dumps({"results": results}))
 
 

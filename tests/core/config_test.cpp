@@ -99,6 +99,10 @@ TEST(Config, TheDocumentedExampleFileLoadsAndMatchesTheDefaults) {
   EXPECT_EQ(config.submission.auth_failure_window, defaults.submission.auth_failure_window);
   EXPECT_EQ(config.bounce.listen, defaults.bounce.listen);
   EXPECT_EQ(config.bounce.max_report_bytes, defaults.bounce.max_report_bytes);
+  EXPECT_EQ(config.dkim.canonicalization, defaults.dkim.canonicalization);
+  EXPECT_EQ(config.dkim.expire_after, defaults.dkim.expire_after);
+  EXPECT_EQ(config.dkim.check_interval, defaults.dkim.check_interval);
+  EXPECT_EQ(config.dkim.key_cache_ttl, defaults.dkim.key_cache_ttl);
   EXPECT_EQ(config.delivery.max_mx_addresses, defaults.delivery.max_mx_addresses);
   EXPECT_EQ(config.dns_server, defaults.dns_server);
   EXPECT_EQ(config.dns_timeout, defaults.dns_timeout);
@@ -310,6 +314,27 @@ TEST(Config, SubmissionAndBounceFlagsSetTheirKeys) {
   auto refused = applySetting("bounce.suppress_hard_bounces", "maybe", config);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("true or false"), std::string::npos);
+}
+
+TEST(Config, DkimKeysTakeAFallbackDomainCanonicalizationAndDurationsWhereZeroIsOff) {
+  EXPECT_EQ(configKeyForFlag("dkim-fallback-domain"), "dkim.fallback_domain");
+  Config config;
+  EXPECT_EQ(config.dkim.canonicalization, "relaxed/relaxed");
+  EXPECT_EQ(config.dkim.expire_after, std::chrono::seconds(0));
+  EXPECT_EQ(config.dkim.check_interval, std::chrono::minutes(15));
+  ASSERT_TRUE(applySetting("dkim.fallback_domain", "Mail.Example.COM", config).ok());
+  EXPECT_EQ(config.dkim.fallback_domain, "mail.example.com");
+  ASSERT_TRUE(applySetting("dkim.canonicalization", "Simple/Relaxed", config).ok());
+  EXPECT_EQ(config.dkim.canonicalization, "simple/relaxed");
+  ASSERT_TRUE(applySetting("dkim.expire_after", "7d", config).ok());
+  EXPECT_EQ(config.dkim.expire_after, std::chrono::hours(7 * 24));
+  ASSERT_TRUE(applySetting("dkim.check_interval", "0", config).ok());
+  EXPECT_EQ(config.dkim.check_interval, std::chrono::seconds(0));
+  auto refused = applySetting("dkim.canonicalization", "relaxed/loose", config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("simple/simple"), std::string::npos);
+  EXPECT_FALSE(applySetting("dkim.key_cache_ttl", "0", config).ok());
+  EXPECT_FALSE(applySetting("dkim.expire_after", "soon", config).ok());
 }
 
 }  // namespace

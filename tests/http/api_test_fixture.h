@@ -27,6 +27,7 @@
 
 #include "core/credentials.h"
 #include "core/secret_box.h"
+#include "dns/memory_zone.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -77,6 +78,31 @@ class HttpClient {
   boost::beast::flat_buffer buffer_;
 };
 
+// Lets each request's resolver answer from the fixture's one MemoryZone (requests run one at a
+// time in these tests).
+class ZoneResolver final : public dns::Resolver {
+ public:
+  explicit ZoneResolver(dns::MemoryZone& zone) : zone_(zone) {}
+  asio::awaitable<Result<dns::Answer<dns::MxRecord>>> lookupMx(std::string name) override {
+    return zone_.lookupMx(std::move(name));
+  }
+  asio::awaitable<Result<dns::Answer<std::string>>> lookupA(std::string name) override {
+    return zone_.lookupA(std::move(name));
+  }
+  asio::awaitable<Result<dns::Answer<std::string>>> lookupAaaa(std::string name) override {
+    return zone_.lookupAaaa(std::move(name));
+  }
+  asio::awaitable<Result<dns::Answer<std::string>>> lookupTxt(std::string name) override {
+    return zone_.lookupTxt(std::move(name));
+  }
+  asio::awaitable<Result<dns::Answer<std::string>>> lookupPtr(std::string address) override {
+    return zone_.lookupPtr(std::move(address));
+  }
+
+ private:
+  dns::MemoryZone& zone_;
+};
+
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -94,9 +120,14 @@ class ApiTest : public ::testing::Test {
     relay_settings_.emplace(*store_, *secrets_);
     routing_.emplace(*store_, configuredRouting());
     intake_.emplace(*store_, config_, clock_, [] {});
-    server_.emplace(Dependencies{config_, clock_, *store_, *intake_, *relay_settings_, *routing_,
-                                 pool_.get_executor(), [this] { ++wakes_; },
-                                 [this] { ++settings_changes_; }});
+    dkim_keys_.emplace(*store_, *secrets_, clock_);
+    dkim_checks_.emplace(*store_, *secrets_, clock_, *dkim_keys_, pool_.get_executor());
+    server_.emplace(Dependencies{
+        config_, clock_, *store_, *intake_, *relay_settings_, *routing_, pool_.get_executor(),
+        [this] { ++wakes_; }, [this] { ++settings_changes_; }, *dkim_keys_, *dkim_checks_,
+        [this](const asio::any_io_executor&) -> Result<std::unique_ptr<dns::Resolver>> {
+          return std::unique_ptr<dns::Resolver>(std::make_unique<ZoneResolver>(zone_));
+        }});
     auto port = server_->start(io_.get_executor(), "127.0.0.1:0");
     ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
@@ -113,6 +144,8 @@ class ApiTest : public ::testing::Test {
     if (io_thread_.joinable()) io_thread_.join();
     pool_.join();
     server_.reset();
+    dkim_checks_.reset();
+    dkim_keys_.reset();
     intake_.reset();
     routing_.reset();
     relay_settings_.reset();
@@ -185,6 +218,10 @@ class ApiTest : public ::testing::Test {
   std::optional<delivery::RelaySettingsRepository> relay_settings_;
   std::optional<delivery::RoutingRepository> routing_;
   std::optional<intake::Intake> intake_;
+  // What DKIM validation and test requests find in DNS.
+  dns::MemoryZone zone_;
+  std::optional<delivery::DkimKeyRepository> dkim_keys_;
+  std::optional<delivery::DkimChecks> dkim_checks_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   asio::thread_pool pool_{4};

@@ -55,8 +55,7 @@ TEST(NormalizeLineEndings, TurnsBareCrAndLfIntoCrlf) {
 TEST(PrepareRaw, AddsMessageIdAndDateWhenMissing) {
   const std::string message = fixture("minimal_crlf.eml");
   const auto prepared = prepareOk(message);
-  EXPECT_THAT(prepared.message_id,
-              ::testing::MatchesRegex("<[0-9a-z]{20,}@mail\\.example\\.com>"));
+  EXPECT_THAT(prepared.message_id, ::testing::MatchesRegex("<[0-9a-z]{20,}@mail\\.example\\.com>"));
   EXPECT_EQ(prepared.raw, "Message-ID: " + prepared.message_id +
                               "\r\nDate: Sun, 29 Nov 2026 08:30:41 +0000\r\n" + message);
   ParsedMessage parsed(prepared.raw);
@@ -116,9 +115,10 @@ TEST(PrepareRaw, Utf8HeadersNeedSmtpUtf8) {
   EXPECT_NE(prepared.from_header.find("Jörg"), std::string::npos);
 }
 
-TEST(PrepareRaw, AcceptsAMessageOfHeadersOnly) {
+TEST(PrepareRaw, AcceptsAMessageOfHeadersOnlyAndEndsItsHeaderSection) {
   const auto prepared = prepareOk("From: a@example.com\r\nSubject: only headers");
-  EXPECT_TRUE(prepared.raw.ends_with("Subject: only headers\r\n"));
+  EXPECT_TRUE(prepared.raw.ends_with("Subject: only headers\r\n\r\n"));
+  EXPECT_TRUE(prepareOk("From: a@example.com\r\n").raw.ends_with("a@example.com\r\n\r\n"));
   EXPECT_FALSE(prepared.eight_bit);
 }
 

@@ -319,7 +319,11 @@ BodyHasher::BodyHasher(Canonicalization canonicalization, std::optional<std::uin
     : canonicalizer_(canonicalization) {
   sink_.ctx.reset(EVP_MD_CTX_new());
   sink_.limit = length_limit;
-  if (!sink_.ctx || EVP_DigestInit_ex(sink_.ctx.get(), EVP_sha256(), nullptr) != 1) {
+  // EVP_sha256() makes OpenSSL 3.0 look the digest up in its provider store, under locks, at
+  // every init; fetched once, that cost is paid once per process.
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!sink_.ctx ||
+      EVP_DigestInit_ex(sink_.ctx.get(), sha256 != nullptr ? sha256 : EVP_sha256(), nullptr) != 1) {
     sink_.failed = true;
   }
 }
