@@ -122,4 +122,8 @@ boost::asio::awaitable<Result<Answer<std::string>>> CachingResolver::lookupPtr(
   return cachedStrings(RecordType::ptr, std::move(address));
 }
 
+boost::asio::awaitable<Result<bool>> CachingResolver::hasSpfTypeRecords(std::string name) {
+  return inner_.hasSpfTypeRecords(std::move(name));
+}
+
 }  // namespace outpost::dns

@@ -47,6 +47,8 @@ class CachingResolver final : public Resolver {
   boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) override;
   boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) override;
   boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) override;
+  // Asked of the inner resolver each time: only advice asks it.
+  boost::asio::awaitable<Result<bool>> hasSpfTypeRecords(std::string name) override;
   // The time a cached NXDOMAIN/NODATA for `type` and `name` has left, if there is one.
   std::optional<std::chrono::seconds> negativeTtl(RecordType type,
                                                   std::string_view name) const override;

@@ -417,4 +417,17 @@ asio::awaitable<Result<Answer<std::string>>> CaresResolver::lookupPtr(std::strin
   co_return answer;
 }
 
+asio::awaitable<Result<bool>> CaresResolver::hasSpfTypeRecords(std::string name) {
+  // RR type 99 (RFC 7208 §14.1). c-ares has no parser for it, and none is needed: the question
+  // is only whether the name has such records, which the status alone answers (NOERROR with an
+  // empty answer section already comes back as ARES_ENODATA).
+  constexpr int kSpfType = 99;
+  RawAnswer raw = co_await impl_->query(name, kSpfType);
+  if (raw.status == ARES_SUCCESS) co_return true;
+  if (raw.status == ARES_ENODATA || raw.status == ARES_ENOTFOUND) co_return false;
+  Error error = statusError(RecordType::txt, name, raw.status);
+  error.message.replace(0, std::string_view("TXT").size(), "SPF (type 99)");
+  co_return error;
+}
+
 }  // namespace outpost::dns

@@ -38,6 +38,7 @@ class CaresResolver final : public Resolver {
   boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) override;
   boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) override;
   boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) override;
+  boost::asio::awaitable<Result<bool>> hasSpfTypeRecords(std::string name) override;
   std::optional<std::chrono::seconds> negativeTtl(RecordType type,
                                                   std::string_view name) const override;
 

@@ -41,6 +41,23 @@ void MemoryZone::addPtr(const std::string& address, const std::string& host,
   addRecord(nodes_[reverseName(address)].ptr, normalizeName(host), ttl);
 }
 
+void MemoryZone::addCname(const std::string& name, const std::string& target) {
+  nodes_[normalizeName(name)].cname = normalizeName(target);
+}
+
+void MemoryZone::addSpfType(const std::string& name) {
+  nodes_[normalizeName(name)].spf_type = true;
+}
+
+boost::asio::awaitable<Result<bool>> MemoryZone::hasSpfTypeRecords(std::string name) {
+  auto node = find(RecordType::txt, name, normalizeName(name));
+  if (!node) {
+    if (node.error().code == kNxdomain) co_return false;
+    co_return node.takeError();
+  }
+  co_return (*node)->spf_type;
+}
+
 void MemoryZone::failWithServfail(const std::string& name) {
   servfail_.insert(normalizeName(name));
 }
@@ -63,6 +80,15 @@ Result<const MemoryZone::Node*> MemoryZone::find(RecordType type, const std::str
   if (servfail_.count(key) != 0) return lookupError(type, shown_name, kServfail);
   if (timeout_.count(key) != 0) return lookupError(type, shown_name, kTimeout);
   auto it = nodes_.find(key);
+  // Follows aliases the way a recursive resolver does before answering.
+  constexpr int kMaxChain = 8;
+  for (int links = 0; it != nodes_.end() && !it->second.cname.empty(); ++links) {
+    if (links == kMaxChain) return lookupError(type, shown_name, kServfail, "CNAME chain too long");
+    const std::string& target = it->second.cname;
+    if (servfail_.count(target) != 0) return lookupError(type, shown_name, kServfail);
+    if (timeout_.count(target) != 0) return lookupError(type, shown_name, kTimeout);
+    it = nodes_.find(target);
+  }
   if (it == nodes_.end()) return lookupError(type, shown_name, kNxdomain);
   return &it->second;
 }

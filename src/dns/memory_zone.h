@@ -39,6 +39,13 @@ class MemoryZone final : public Resolver {
   void addPtr(const std::string& address, const std::string& host,
               std::chrono::seconds ttl = kDefaultTtl);
 
+  // Makes `name` an alias (CNAME) of `target`: lookups of any type at `name` answer what
+  // `target` has, as a recursive resolver does. A chain longer than 8 links, or a loop, fails
+  // like SERVFAIL.
+  void addCname(const std::string& name, const std::string& target);
+  // A record of the obsolete SPF RR type (99) at `name` (hasSpfTypeRecords answers true).
+  void addSpfType(const std::string& name);
+
   // The negative-caching TTL NXDOMAIN and NODATA answers carry, as if from the zone's SOA
   // (min of its TTL and MINIMUM); empty (the default) acts like a reply without an SOA.
   void setNegativeTtl(std::optional<std::chrono::seconds> ttl) { negative_ttl_ = ttl; }
@@ -58,6 +65,7 @@ class MemoryZone final : public Resolver {
   boost::asio::awaitable<Result<Answer<std::string>>> lookupAaaa(std::string name) override;
   boost::asio::awaitable<Result<Answer<std::string>>> lookupTxt(std::string name) override;
   boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) override;
+  boost::asio::awaitable<Result<bool>> hasSpfTypeRecords(std::string name) override;
   // The zone-wide value of setNegativeTtl, whatever the name.
   std::optional<std::chrono::seconds> negativeTtl(RecordType type,
                                                   std::string_view name) const override;
@@ -66,6 +74,8 @@ class MemoryZone final : public Resolver {
   struct Node {
     Answer<MxRecord> mx;
     Answer<std::string> a, aaaa, txt, ptr;
+    std::string cname;  // the alias target, when this name is a CNAME
+    bool spf_type = false;
   };
   // The records of `key` of one type, or the error the lookup gives.
   Result<const Node*> find(RecordType type, const std::string& shown_name, const std::string& key);

@@ -51,6 +51,10 @@ Error lookupError(RecordType type, std::string_view name, std::string_view code,
                    : Error::permanentFailure(std::string(code), std::move(message));
 }
 
+boost::asio::awaitable<Result<bool>> Resolver::hasSpfTypeRecords(std::string /*name*/) {
+  co_return false;
+}
+
 std::string reverseName(std::string_view address) {
   std::string text(address);
   std::array<unsigned char, 16> bytes{};

@@ -77,6 +77,11 @@ class Resolver {
   // the address.
   virtual boost::asio::awaitable<Result<Answer<std::string>>> lookupPtr(std::string address) = 0;
 
+  // Whether `name` has records of the obsolete SPF RR type (99; RFC 7208 §3.1 says to publish
+  // TXT only), for advice to warn about. Errors as for the lookups above, except that NXDOMAIN
+  // and NODATA answer false. Backends that cannot ask answer false.
+  virtual boost::asio::awaitable<Result<bool>> hasSpfTypeRecords(std::string name);
+
   // For caches (RFC 2308 §5): how long the NXDOMAIN or NODATA that the lookup of `type` for
   // `name` (an address for PTR) just returned may be kept, i.e. min(SOA TTL, SOA MINIMUM) of the
   // reply's authority section; empty when the reply had no SOA or the backend cannot tell. Ask
