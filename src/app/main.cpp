@@ -9,6 +9,8 @@
 #include "app/bounce_commands.h"
 #include "app/commands.h"
 #include "app/dkim_commands.h"
+#include "app/dmarc_commands.h"
+#include "app/spf_commands.h"
 #include "core/config.h"
 #include "core/logging.h"
 
@@ -241,6 +243,33 @@ int main(int argc, char** argv) {
   dkim_verify->add_option("file", dkim_file, "the message (.eml); default standard input");
   dkim_verify->add_flag("--json", dkim_json, "one JSON object");
 
+  app::SpfCheckOptions spf_options;
+  auto* spf = cli.add_subcommand("spf", "SPF of a sending domain (RFC 7208)");
+  spf->require_subcommand(1);
+  addConfigFlags(*spf, flags);
+  auto* spf_check = spf->add_subcommand(
+      "check",
+      "with --ip: check_host() for that address (exit 0 on pass); without: validate the domain's "
+      "SPF for the relays and routes of --data, with the record to publish (exit 0 when ok)");
+  spf_check->add_option("domain", spf_options.domain, "the sending domain")->required();
+  spf_check->add_option("--ip", spf_options.ip, "the client address to evaluate");
+  spf_check->add_option("--sender", spf_options.sender, "MAIL FROM; default postmaster@DOMAIN");
+  spf_check->add_option("--helo", spf_options.helo, "HELO name; default the hostname");
+  spf_check->add_flag("--json", spf_options.json, "one JSON line");
+
+  std::string dmarc_domain;
+  bool dmarc_json = false;
+  auto* dmarc = cli.add_subcommand("dmarc", "DMARC of a sending domain (RFC 7489)");
+  dmarc->require_subcommand(1);
+  addConfigFlags(*dmarc, flags);
+  auto* dmarc_check = dmarc->add_subcommand(
+      "check",
+      "the policy found (--dns-server), its tags and errors, the alignment of outpost's mail "
+      "(DKIM keys of --data, --return-domain) and the record to publish; exit 0 when a valid "
+      "policy is published");
+  dmarc_check->add_option("domain", dmarc_domain, "the sending (From) domain")->required();
+  dmarc_check->add_flag("--json", dmarc_json, "one JSON line");
+
   CLI11_PARSE(cli, argc, argv);
 
   if (send->parsed()) return app::send(send_options);
@@ -280,5 +309,9 @@ int main(int argc, char** argv) {
     exit_code = app::dkimTest(*config, dkim_domain, dkim_json);
   else if (dkim_verify->parsed())
     exit_code = app::dkimVerify(*config, dkim_file, dkim_json);
+  else if (dmarc_check->parsed())
+    exit_code = app::dmarcCheck(*config, dmarc_domain, dmarc_json);
+  else if (spf_check->parsed())
+    exit_code = app::spfCheck(*config, spf_options);
   return exit_code;
 }

@@ -246,6 +246,23 @@ const std::map<std::string, Setter>& settings() {
        sourceAddressSetter(&DeliveryConfig::source_address_v4, AF_INET)},
       {"delivery.source_address_v6",
        sourceAddressSetter(&DeliveryConfig::source_address_v6, AF_INET6)},
+      {"delivery.public_addresses",
+       [](Config& c, const std::string& value) {
+         std::vector<std::string> addresses;
+         std::size_t start = 0;
+         while (start < value.size()) {
+           std::size_t end = value.find(',', start);
+           if (end == std::string::npos) end = value.size();
+           std::string address = value.substr(start, end - start);
+           address.erase(0, address.find_first_not_of(" \t"));
+           address.erase(address.find_last_not_of(" \t") + 1);
+           if (!isIpAddress(address, AF_INET) && !isIpAddress(address, AF_INET6)) return false;
+           addresses.push_back(std::move(address));
+           start = end + 1;
+         }
+         c.delivery.public_addresses = std::move(addresses);
+         return true;
+       }},
       {"delivery.mx_ca_file",
        [](Config& c, const std::string& value) {
          c.delivery.mx_ca_file = value;
@@ -406,6 +423,7 @@ std::string_view expectedFor(const std::string& key) {
       {"delivery.domain_messages_per_minute", "a whole number, 0 for no limit"},
       {"delivery.source_address_v4", "an IPv4 address"},
       {"delivery.source_address_v6", "an IPv6 address"},
+      {"delivery.public_addresses", R"(IP addresses: ["192.0.2.10", "2001:db8::10"])"},
       {"delivery.helo_name", "a host name"},
       {"delivery.retry_schedule", R"(durations: ["1m", "5m"] or 1m,5m)"},
       {"bounce.suppress_hard_bounces", "true or false"},

@@ -54,6 +54,9 @@ struct DeliveryConfig {
   std::string helo_name;          // EHLO name for MX delivery; "" = the hostname
   std::string source_address_v4;  // bind outgoing IPv4 connections here; "" = the system's choice
   std::string source_address_v6;
+  // The addresses receivers see this node's MX deliveries come from, when NAT hides them (SPF
+  // validation checks these); empty = the source addresses above, else the system's choice.
+  std::vector<std::string> public_addresses;
   // Extra CA bundle to verify MX hosts under a require-tls policy (private CAs, tests); "" = the
   // system's trust store only.
   std::string mx_ca_file;

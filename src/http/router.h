@@ -38,10 +38,13 @@ std::vector<std::string> splitPath(std::string_view path);
 
 // Every resource adds its routes (one file each).
 void addDkimRoutes(Router& router);
+void addDeliverabilityRoutes(Router& router);
+void addDmarcRoutes(Router& router);
 void addHealthRoutes(Router& router);
 void addMessageRoutes(Router& router);
 void addSandboxRoutes(Router& router);
 void addSettingsRoutes(Router& router);
+void addSpfRoutes(Router& router);
 void addSuppressionRoutes(Router& router);
 
 }  // namespace outpost::http

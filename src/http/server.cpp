@@ -124,6 +124,9 @@ bool isDisconnect(const boost::system::error_code& ec) {
 struct Shared {
   explicit Shared(Dependencies dependencies) : deps(std::move(dependencies)) {
     addDkimRoutes(router);
+    addDmarcRoutes(router);
+    addSpfRoutes(router);
+    addDeliverabilityRoutes(router);
     addHealthRoutes(router);
     addMessageRoutes(router);
     addSandboxRoutes(router);

@@ -98,6 +98,9 @@ class ZoneResolver final : public dns::Resolver {
   asio::awaitable<Result<dns::Answer<std::string>>> lookupPtr(std::string address) override {
     return zone_.lookupPtr(std::move(address));
   }
+  asio::awaitable<Result<bool>> hasSpfTypeRecords(std::string name) override {
+    return zone_.hasSpfTypeRecords(std::move(name));
+  }
 
  private:
   dns::MemoryZone& zone_;

@@ -280,23 +280,27 @@ class Evaluation {
     co_return name;
   }
 
-  // The addresses of `name` in the client's family; an empty list for NXDOMAIN/NODATA.
-  asio::awaitable<Result<std::vector<std::string>>> addressesOf(const std::string& name, int depth,
-                                                                bool counts_as_void,
-                                                                bool* was_void) {
+  // The addresses of `name` in the client's family into `out`: empty, with `was_void`, for
+  // NXDOMAIN/NODATA; the error for other failures. Results go through out-parameters that the
+  // caller declares at its top: GCC 12 has destroyed Result temporaries crossing a co_await
+  // twice in loops and switch cases.
+  asio::awaitable<Result<void>> addressesOf(const std::string& name, int depth, bool counts_as_void,
+                                            std::vector<std::string>& out, bool& was_void) {
+    out.clear();
+    was_void = false;
     // One co_await of a named awaitable: GCC 12 miscompiles a conditional of two co_awaits.
     auto lookup = client_.v4 ? resolver_.lookupA(name) : resolver_.lookupAaaa(name);
     auto answer = co_await std::move(lookup);
     note(client_.v4 ? "A" : "AAAA", name, answer, depth, counts_as_void);
-    if (!answer) {
-      const Error& error = answer.error();
-      if (error.code == dns::kNxdomain || error.code == dns::kNodata) {
-        if (was_void != nullptr) *was_void = true;
-        co_return std::vector<std::string>();
-      }
-      co_return answer.takeError();
+    if (answer) {
+      out = std::move(answer->records);
+      co_return Result<void>();
     }
-    co_return std::move(answer->records);
+    if (answer.error().code == dns::kNxdomain || answer.error().code == dns::kNodata) {
+      was_void = true;
+      co_return Result<void>();
+    }
+    co_return answer.takeError();
   }
 
   bool anyInNetwork(const std::vector<std::string>& addresses, const Mechanism& mechanism) const {
@@ -309,26 +313,36 @@ class Evaluation {
   }
 
   // The client's host names whose addresses include the client (§5.5), at most the limit.
-  asio::awaitable<std::vector<std::string>> validatedNames(int depth) {
+  // `ptr_void` tells whether the PTR lookup itself came back empty (a void lookup for the ptr
+  // mechanism, §4.6.4).
+  asio::awaitable<std::vector<std::string>> validatedNames(int depth, bool& ptr_void) {
     std::vector<std::string> names;
     std::string ip = context_.ip;
     auto answer = co_await resolver_.lookupPtr(ip);
-    note("PTR", ip, answer, depth, false);
+    ptr_void =
+        !answer && (answer.error().code == dns::kNxdomain || answer.error().code == dns::kNodata);
+    note("PTR", ip, answer, depth, ptr_void);
     if (!answer) co_return names;
-    int checked = 0;
-    for (const std::string& host : answer->records) {
-      if (checked++ == input_.limits.names_per_ptr) break;
-      auto addresses = co_await addressesOf(host, depth, false, nullptr);
-      if (!addresses) continue;  // §5.5: a lookup error skips that name
-      Mechanism exact;
-      if (anyInNetwork(*addresses, exact)) names.push_back(dns::normalizeName(host));
+    std::vector<std::string> hosts = std::move(answer->records);
+    if (hosts.size() > static_cast<std::size_t>(input_.limits.names_per_ptr)) {
+      hosts.resize(static_cast<std::size_t>(input_.limits.names_per_ptr));
+    }
+    std::vector<std::string> addresses;
+    bool was_void = false;
+    const Mechanism exact;
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      const std::string& host = hosts[i];
+      auto found = co_await addressesOf(host, depth, false, addresses, was_void);
+      if (!found) continue;  // §5.5: a lookup error skips that name
+      if (anyInNetwork(addresses, exact)) names.push_back(dns::normalizeName(host));
     }
     co_return names;
   }
 
   // %{p}: a validated name equal to the domain, else one under it, else any, else "unknown".
   asio::awaitable<std::string> validatedDomain(const std::string& domain) {
-    std::vector<std::string> names = co_await validatedNames(0);
+    bool ptr_void = false;
+    std::vector<std::string> names = co_await validatedNames(0, ptr_void);
     std::string target = dns::normalizeName(domain);
     for (const std::string& name : names) {
       if (name == target) co_return name;
@@ -342,6 +356,12 @@ class Evaluation {
   asio::awaitable<TermOutcome> evaluateTerm(const Mechanism& mechanism, const std::string& domain,
                                             int depth) {
     TermOutcome outcome;
+    // Declared here, not in the cases below: see addressesOf.
+    std::vector<std::string> addresses;
+    std::vector<std::string> hosts;
+    std::vector<std::string> names;
+    bool was_void = false;
+    bool ptr_void = false;
     if (mechanism.kind == MechanismKind::kAll) {
       outcome.matched = true;
       co_return outcome;
@@ -398,17 +418,16 @@ class Evaluation {
         co_return outcome;
       }
       case MechanismKind::kA: {
-        bool was_void = false;
-        auto addresses = co_await addressesOf(name, depth, true, &was_void);
-        if (!addresses) {
-          outcome.abort = temporary(addresses.error());
+        auto found = co_await addressesOf(name, depth, true, addresses, was_void);
+        if (!found) {
+          outcome.abort = temporary(found.error());
           co_return outcome;
         }
         if (was_void) {
           if (auto over = countVoid(name, domain)) outcome.abort = std::move(over);
           co_return outcome;
         }
-        outcome.matched = anyInNetwork(*addresses, mechanism);
+        outcome.matched = anyInNetwork(addresses, mechanism);
         co_return outcome;
       }
       case MechanismKind::kMx: {
@@ -432,13 +451,16 @@ class Evaluation {
           co_return outcome;
         }
         for (const dns::MxRecord& mx : answer->records) {
-          if (mx.isNullMx()) continue;
-          auto addresses = co_await addressesOf(mx.exchange, depth, false, nullptr);
-          if (!addresses) {
-            outcome.abort = temporary(addresses.error());
+          if (!mx.isNullMx()) hosts.push_back(mx.exchange);
+        }
+        for (std::size_t i = 0; i < hosts.size(); ++i) {
+          const std::string& host = hosts[i];
+          auto found = co_await addressesOf(host, depth, false, addresses, was_void);
+          if (!found) {
+            outcome.abort = temporary(found.error());
             co_return outcome;
           }
-          if (anyInNetwork(*addresses, mechanism)) {
+          if (anyInNetwork(addresses, mechanism)) {
             outcome.matched = true;
             co_return outcome;
           }
@@ -446,7 +468,11 @@ class Evaluation {
         co_return outcome;
       }
       case MechanismKind::kPtr: {
-        std::vector<std::string> names = co_await validatedNames(depth);
+        names = co_await validatedNames(depth, ptr_void);
+        if (ptr_void) {
+          if (auto over = countVoid(context_.ip, domain)) outcome.abort = std::move(over);
+          co_return outcome;
+        }
         std::string wanted = dns::normalizeName(name);
         for (const std::string& validated : names) {
           if (validated == wanted || validated.ends_with("." + wanted)) {
