@@ -251,11 +251,14 @@ int main(int argc, char** argv) {
       "check",
       "with --ip: check_host() for that address (exit 0 on pass); without: validate the domain's "
       "SPF for the relays and routes of --data, with the record to publish (exit 0 when ok)");
-  spf_check->add_option("domain", spf_options.domain, "the sending domain")->required();
+  spf_check->add_option("domain", spf_options.domain, "the sending domain (optional with --batch)");
   spf_check->add_option("--ip", spf_options.ip, "the client address to evaluate");
   spf_check->add_option("--sender", spf_options.sender, "MAIL FROM; default postmaster@DOMAIN");
   spf_check->add_option("--helo", spf_options.helo, "HELO name; default the hostname");
   spf_check->add_flag("--json", spf_options.json, "one JSON line");
+  spf_check->add_flag("--batch", spf_options.batch,
+                      "check_host() for each JSON line of standard input ({\"ip\", \"domain\", "
+                      "\"sender\", \"helo\"}), one JSON line out for each");
 
   std::string dmarc_domain;
   bool dmarc_json = false;

@@ -101,6 +101,65 @@ int checkIp(const Config& config, const SpfCheckOptions& options, const std::str
   return exit_code;
 }
 
+// One line of --batch input, as a CheckHostInput; the error names what is wrong with it.
+Result<spf::CheckHostInput> batchInput(const Config& config, const std::string& default_domain,
+                                       const std::string& line) {
+  boost::system::error_code parse_error;
+  boost::json::value value = boost::json::parse(line, parse_error);
+  if (parse_error || !value.is_object()) {
+    return Error::permanentFailure("invalid", "not a JSON object");
+  }
+  const auto& object = value.get_object();
+  auto text = [&object](std::string_view name) -> std::string {
+    const auto* field = object.if_contains(name);
+    return field != nullptr && field->is_string() ? std::string(field->get_string()) : "";
+  };
+  const delivery::SpfTestInput test{text("ip"), text("helo"), text("sender")};
+  boost::system::error_code bad_ip;
+  boost::asio::ip::make_address(test.ip, bad_ip);
+  if (bad_ip) return Error::permanentFailure("invalid", "\"ip\" is not an IPv4 or IPv6 address");
+  std::string domain = dns::normalizeName(text("domain"));
+  if (domain.empty()) domain = default_domain;
+  if (domain.empty()) {
+    std::size_t at = test.sender.rfind('@');
+    domain = dns::normalizeName(at == std::string::npos ? test.sender : test.sender.substr(at + 1));
+  }
+  if (auto problem = delivery::dnsNameProblem(domain, "the domain"); !problem.empty()) {
+    return Error::permanentFailure("invalid", problem);
+  }
+  return delivery::spfTestInput(domain, test, config.hostname);
+}
+
+boost::asio::awaitable<void> checkLines(const Config& config, dns::Resolver& resolver,
+                                        const std::string& default_domain, int& unusable) {
+  // Declared outside the loop: GCC 12 mishandles locals of a loop body across a co_await.
+  spf::CheckHostInput checked;
+  spf::CheckHostResult result;
+  for (std::string line; std::getline(std::cin, line);) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto input = batchInput(config, default_domain, line);
+    if (!input) {
+      ++unusable;
+      std::cout << boost::json::serialize(
+                       boost::json::object{{"error", input.error().message}, {"line", line}})
+                << "\n";
+      continue;
+    }
+    checked = std::move(*input);
+    result = co_await delivery::testSpf(resolver, checked);
+    std::cout << boost::json::serialize(delivery::spfTestJson(checked, result)) << "\n";
+  }
+}
+
+int checkBatch(const Config& config, const std::string& default_domain) {
+  boost::asio::io_context io;
+  auto resolver = makeResolver(config, io.get_executor());
+  if (!resolver) return fail(resolver.error().message);
+  int unusable = 0;
+  runToEnd(io, checkLines(config, **resolver, default_domain, unusable));
+  return unusable == 0 ? 0 : 1;
+}
+
 // The relays and routes of the data folder; unknown (with the reason) when there is none.
 delivery::SpfSetup readSetup(const Config& config) {
   delivery::SpfSetup setup;
@@ -198,6 +257,14 @@ int validate(const Config& config, const SpfCheckOptions& options, const std::st
 
 int spfCheck(const Config& config, const SpfCheckOptions& options) {
   const std::string domain = dns::normalizeName(options.domain);
+  if (options.batch) {
+    if (!domain.empty()) {
+      if (auto problem = delivery::dnsNameProblem(domain, "the domain"); !problem.empty()) {
+        return fail(problem, 2);
+      }
+    }
+    return checkBatch(config, domain);
+  }
   if (auto problem = delivery::dnsNameProblem(domain, "the domain"); !problem.empty()) {
     return fail(problem, 2);
   }

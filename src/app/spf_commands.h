@@ -15,10 +15,15 @@ struct SpfCheckOptions {
   std::string sender;  // "" = postmaster@DOMAIN
   std::string helo;    // "" = the configured hostname
   bool json = false;
+  // Reads checks from standard input, one JSON object per line ({"ip", "domain"?, "sender"?,
+  // "helo"?}; the domain defaults to DOMAIN, else the sender's), and prints one --json line for
+  // each: many check_host() runs on one resolver, for scripts and the pyspf agreement test.
+  bool batch = false;
 };
 
 // With an IP: exit 0 when the result is pass, 1 otherwise. Without: 0 when the status is ok,
-// 1 otherwise (warning, missing, error). 2 for unusable arguments.
+// 1 otherwise (warning, missing, error). 2 for unusable arguments. --batch: 0 when every line
+// could be checked (whatever the results), 1 when a line was unusable (its output line says why).
 int spfCheck(const Config& config, const SpfCheckOptions& options);
 
 }  // namespace outpost::app

@@ -106,7 +106,7 @@ ChecklistItem smtpItem(const SpfSetup& setup, const std::string& domain, SmtpRou
                           " (" + relay->tls + ").";
       if (relay->tls == "none") {
         return item("smtp", "warning", where + " The connection is not encrypted." + other_routes,
-                    "Set TLS to \"starttls\" or \"tls\" on the SMTP page, then Validate.");
+                    R"(Set TLS to "starttls" or "tls" on the SMTP page, then Validate.)");
       }
       if (relay->tls == "starttls-opportunistic" || !relay->verify_certificate) {
         return item("smtp", "warning",

@@ -25,6 +25,9 @@ Left out on purpose (pyspf departs from RFC 7208 there; outpost follows the RFC)
     they appear in a record."
   * macro-strings pyspf reads loosely: an unclosed "%{" (it keeps it as text) and delimiters
     outside ". - + , / _ =" ("%{dx}"); RFC 7208 §7.1's ABNF makes both syntax errors (permerror).
+  * the reversal before the digits ("%{ir2}"): RFC 7208 §7.1 has transformers = *DIGIT [ "r" ],
+    so the '2' there is no delimiter and the macro a syntax error (permerror); pyspf reads it as
+    "%{i2r}". The corpus uses "%{i2r}".
   * %{d0}-style zero transformers: RFC 7208 §7.1 requires a nonzero DIGIT; pyspf expands them.
   * DNS errors on the PTR lookup or on the A/AAAA lookups that validate PTR names (ptr mechanism,
     %{p}): RFC 7208 §5.5 says such names are skipped (and a failed PTR lookup makes ptr not match);
@@ -290,7 +293,7 @@ def _ptr(c):
 
 
 MACROS = ["%{i}", "%{ir}", "%{i}.%{v}", "%{ir}.%{v}", "%{s}", "%{l}", "%{o}", "%{d}", "%{d2}",
-          "%{d1r}", "%{l1r-}", "%{lr-}", "%{l1r+-}", "%{h}", "%{v}", "%{i2}", "%{ir2}", "%{s2}",
+          "%{d1r}", "%{l1r-}", "%{lr-}", "%{l1r+-}", "%{h}", "%{v}", "%{i2}", "%{i2r}", "%{s2}",
           "%{o1}", "%{D}", "%{I}", "%{L}", "%{l}-%{v}", "%{d3r}", "%{h2}.%{o2}", "%{lr.}",
           "%{l2r-+}", "%{i}._spf", "%{ir}.%{ir}.%{v}", "%{dr}", "%{l=}", "%{s/}",
           "%{p}", "%{p2}", "%{pr}", "%{P}"]

@@ -5,7 +5,7 @@ limits, multiple records, syntax errors, IPv4, IPv6 and IPv4-mapped clients, NXD
 
 Both read the same data from a real authoritative server (Knot, dns_server.py) on 127.0.0.1: pyspf
 through its own dnspython lookup (spf.DNSLookup_dnspython) with dnspython's default resolver
-pointed at Knot, outpost through `outpost spf check --dns-server`. The categories left out because
+pointed at Knot, outpost through `outpost spf check --batch --dns-server`. The categories left out because
 pyspf departs from RFC 7208 are listed, with the RFC sections, in spf_corpus.py."""
 import collections
 import concurrent.futures
@@ -38,17 +38,36 @@ def pyspf_check(case):
     return result, explanation
 
 
-def outpost_check(case, server):
-    sender = case.sender or f"postmaster@{case.helo}"
-    command = [BINARY, "spf", "check", case.domain, "--ip", case.ip, "--sender", sender, "--helo",
-               case.helo, "--dns-server", server, "--json"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    try:
-        return json.loads(lines[-1])
-    except (IndexError, ValueError):
-        return {"result": "(no output)", "explanation": "", "code": f"exit {done.returncode}",
-                "reason": (done.stdout + done.stderr).strip()[-500:]}
+def outpost_checks(cases, server):
+    """outpost's JSON answer for each case, in order: one `outpost spf check --batch` process per
+    half of the cases (two cores), each running every check_host() of its half on one resolver."""
+    def run(part):
+        lines = "".join(json.dumps({"domain": case.domain, "ip": case.ip,
+                                    "sender": case.sender or f"postmaster@{case.helo}",
+                                    "helo": case.helo}) + "\n" for case in part)
+        done = subprocess.run([BINARY, "spf", "check", "--batch", "--dns-server", server],
+                              input=lines, capture_output=True, text=True, timeout=500)
+        answers = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        missing = {"result": "(no output)", "explanation": "", "code": f"exit {done.returncode}",
+                   "reason": done.stderr.strip()[-500:]}
+        return answers + [missing] * (len(part) - len(answers))
+
+    half = len(cases) // 2
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(run, [cases[:half], cases[half:]])
+    return first + second
+
+
+def same_explanation(case, ours, theirs):
+    """pyspf writes the nibbles of an IPv6 %{i} in upper case whatever the address looked like;
+    outpost keeps the case the address was given in, which gives RFC 7208 §7.4's lower-case
+    example and the RFC 7208 suite's upper-case "CAFE:BABE::1" test. The letters are hex digits
+    of the address either way: for IPv6 clients explanations compare without case."""
+    if ours is None or theirs is None:
+        return ours == theirs
+    if ":" in case.ip and not case.ip.lower().startswith("::ffff:"):
+        return ours.lower() == theirs.lower()
+    return ours == theirs
 
 
 class SpfAgreesWithPyspf(unittest.TestCase):
@@ -83,11 +102,10 @@ class SpfAgreesWithPyspf(unittest.TestCase):
         self.assertGreaterEqual(len(cases), MIN_CASES)
         started = time.monotonic()
 
-        def run(case):
-            return case, pyspf_check(case), outpost_check(case, self.dns.address)
-
         with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-            outcomes = list(pool.map(run, cases))
+            theirs_all = list(pool.map(pyspf_check, cases))
+        ours_all = outpost_checks(cases, self.dns.address)
+        outcomes = list(zip(cases, theirs_all, ours_all))
         elapsed = time.monotonic() - started
 
         distribution = collections.Counter()
@@ -100,7 +118,8 @@ class SpfAgreesWithPyspf(unittest.TestCase):
                 disagreements.append(
                     f"{case}\n    pyspf: {theirs}   outpost: {ours.get('result')} "
                     f"({ours.get('code')}: {ours.get('reason')})")
-            elif case.compare_exp and theirs == "fail" and ours.get("explanation") != their_exp:
+            elif case.compare_exp and theirs == "fail" and not same_explanation(
+                    case, ours.get("explanation"), their_exp):
                 disagreements.append(
                     f"{case}\n    explanation: pyspf {their_exp!r}   outpost "
                     f"{ours.get('explanation')!r}")

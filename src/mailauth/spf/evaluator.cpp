@@ -330,8 +330,7 @@ class Evaluation {
     std::vector<std::string> addresses;
     bool was_void = false;
     const Mechanism exact;
-    for (std::size_t i = 0; i < hosts.size(); ++i) {
-      const std::string& host = hosts[i];
+    for (const std::string& host : hosts) {
       auto found = co_await addressesOf(host, depth, false, addresses, was_void);
       if (!found) continue;  // §5.5: a lookup error skips that name
       if (anyInNetwork(addresses, exact)) names.push_back(dns::normalizeName(host));
@@ -403,8 +402,6 @@ class Evaluation {
           case SpfResult::kNeutral:
             break;
           case SpfResult::kTemperror:
-            outcome.abort = std::move(included);
-            break;
           case SpfResult::kPermerror:
             outcome.abort = std::move(included);
             break;
@@ -453,8 +450,7 @@ class Evaluation {
         for (const dns::MxRecord& mx : answer->records) {
           if (!mx.isNullMx()) hosts.push_back(mx.exchange);
         }
-        for (std::size_t i = 0; i < hosts.size(); ++i) {
-          const std::string& host = hosts[i];
+        for (const std::string& host : hosts) {
           auto found = co_await addressesOf(host, depth, false, addresses, was_void);
           if (!found) {
             outcome.abort = temporary(found.error());

@@ -254,13 +254,13 @@ std::string macroIp(std::string_view ip) {
   // Nibbles in the case the address was written in: DNS names compare without case, and the
   // RFC 7208 suite expects "CAFE::" to stay upper-case.
   bool upper = text.find_first_of("ABCDEF") != std::string::npos;
-  const char* kHex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  const char* hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   std::string out;
   for (unsigned char octet : bytes) {
     if (!out.empty()) out += '.';
-    out += kHex[octet >> 4];
+    out += hex[octet >> 4];
     out += '.';
-    out += kHex[octet & 0x0f];
+    out += hex[octet & 0x0f];
   }
   return out;
 }
