@@ -1,6 +1,5 @@
 #include "app/dkim_commands.h"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
@@ -9,10 +8,10 @@
 #include <sstream>
 
 #include "app/data_folder.h"
+#include "app/dns_runner.h"
 #include "core/text.h"
 #include "delivery/dkim_checks.h"
 #include "delivery/dkim_keys.h"
-#include "dns/cares_resolver.h"
 #include "intake/dkim_signing.h"
 #include "mailauth/dkim/key_record.h"
 #include "mailauth/dkim/verifier.h"
@@ -49,26 +48,6 @@ boost::json::object keyJson(const store::DkimKey& key) {
       {"validated_at", time(key.validated_at)},
       {"last_validation", key.last_validation},
   };
-}
-
-// The resolver of --dns-server (or /etc/resolv.conf's servers).
-Result<std::unique_ptr<dns::Resolver>> makeResolver(const Config& config,
-                                                    const boost::asio::any_io_executor& executor) {
-  dns::CaresOptions options;
-  options.servers = config.dns_server;
-  options.timeout = config.dns_timeout;
-  auto made = dns::CaresResolver::create(executor, options);
-  if (!made) return made.takeError();
-  return std::unique_ptr<dns::Resolver>(std::move(*made));
-}
-
-// Runs `work` to its end on the one thread of `io`; its exception, if any, comes back here.
-void runToEnd(boost::asio::io_context& io, boost::asio::awaitable<void> work) {
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(work),
-                        [&failure](const std::exception_ptr& error) { failure = error; });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
 }
 
 // The coroutines below write into `out`: arguments are references (GCC 12, see io/blocking.h).

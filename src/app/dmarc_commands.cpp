@@ -1,16 +1,15 @@
 #include "app/dmarc_commands.h"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <iostream>
 
 #include "app/data_folder.h"
+#include "app/dns_runner.h"
 #include "core/text.h"
 #include "delivery/dkim_keys.h"
 #include "delivery/dmarc_checks.h"
-#include "dns/cares_resolver.h"
 
 namespace outpost::app {
 namespace {
@@ -126,19 +125,12 @@ int dmarcCheck(const Config& config, const std::string& domain, bool json) {
   if (!folder) return fail(folder.error().message);
   boost::asio::io_context io;
   boost::asio::thread_pool blocking(1);
-  dns::CaresOptions options;
-  options.servers = config.dns_server;
-  options.timeout = config.dns_timeout;
-  auto resolver = dns::CaresResolver::create(io.get_executor(), options);
+  auto resolver = makeResolver(config, io.get_executor());
   if (!resolver) return fail(resolver.error().message);
   std::optional<delivery::DmarcReport> report;
   const boost::asio::any_io_executor pool = blocking.get_executor();
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, checkInto(*folder->store, config, **resolver, name, pool, report),
-                        [&failure](const std::exception_ptr& error) { failure = error; });
-  io.run();
+  runToEnd(io, checkInto(*folder->store, config, **resolver, name, pool, report));
   blocking.join();
-  if (failure) std::rethrow_exception(failure);
   const bool valid = report->policy.applies() && report->policy.parsed->errors.empty();
   if (json) {
     std::cout << boost::json::serialize(delivery::dmarcReportJson(*report)) << "\n";

@@ -4,7 +4,6 @@
 // answers are untrusted (mailauth/spf handles them).
 #include "app/spf_commands.h"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -14,12 +13,12 @@
 #include <optional>
 
 #include "app/data_folder.h"
+#include "app/dns_runner.h"
 #include "core/text.h"
 #include "delivery/dkim_keys.h"
 #include "delivery/relay_settings.h"
 #include "delivery/routing.h"
 #include "delivery/spf_checks.h"
-#include "dns/cares_resolver.h"
 
 namespace outpost::app {
 namespace {
@@ -29,26 +28,6 @@ namespace spf = mailauth::spf;
 int fail(const std::string& message, int code = 1) {
   std::cerr << "outpost: " << message << "\n";
   return code;
-}
-
-// The resolver of --dns-server (or /etc/resolv.conf's servers).
-Result<std::unique_ptr<dns::Resolver>> makeResolver(const Config& config,
-                                                    const boost::asio::any_io_executor& executor) {
-  dns::CaresOptions options;
-  options.servers = config.dns_server;
-  options.timeout = config.dns_timeout;
-  auto made = dns::CaresResolver::create(executor, options);
-  if (!made) return made.takeError();
-  return std::unique_ptr<dns::Resolver>(std::move(*made));
-}
-
-// Runs `work` to its end on the one thread of `io`; its exception, if any, comes back here.
-void runToEnd(boost::asio::io_context& io, boost::asio::awaitable<void> work) {
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(work),
-                        [&failure](const std::exception_ptr& error) { failure = error; });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
 }
 
 // The coroutines below write into `out`: arguments are references (GCC 12, see io/blocking.h).

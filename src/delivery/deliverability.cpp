@@ -7,7 +7,6 @@
 #include <set>
 
 #include "io/blocking.h"
-#include "mailauth/dkim/key_record.h"
 
 namespace outpost::delivery {
 namespace {
@@ -323,25 +322,11 @@ asio::awaitable<DomainChecklist> DeliverabilityChecks::checkDomain(
     }
   }
 
+  std::vector<store::DkimKey> own_keys;
   for (const store::DkimKey& key : keys) {
-    if (key.domain != domain || key.state == "retired") continue;
-    DkimKeyCheck check;
-    check.domain = key.domain;
-    check.selector = key.selector;
-    check.algorithm = key.algorithm;
-    check.state_before = key.state;
-    check.state_after = key.state;
-    check.record = key.public_record;
-    mailauth::dkim::KeyHandle expected;
-    if (auto parsed = mailauth::dkim::parseKeyRecord(key.public_record)) {
-      expected = std::move(parsed->public_key);
-    }
-    check.validation = co_await mailauth::dkim::validateKeyRecord(resolver, check.domain,
-                                                                  check.selector, expected);
-    check.valid = validationPasses(check.validation);
-    check.summary = validationSummary(check.validation);
-    checklist.dkim_keys.push_back(std::move(check));
+    if (key.domain == domain && key.state != "retired") own_keys.push_back(key);
   }
+  checklist.dkim_keys = co_await checkKeyRecords(resolver, own_keys);
 
   const auto load_dmarc = [this, &domain] { return dmarcSetupFor(store_, config_, domain); };
   auto dmarc_setup = co_await io::runBlocking(blocking_, load_dmarc);

@@ -241,7 +241,7 @@ DkimChecks::DkimChecks(store::Store& store, const SecretBox& secrets, const Cloc
       blocking_(std::move(blocking)),
       sign_options_(std::move(sign_options)) {}
 
-boost::asio::awaitable<std::vector<DkimKeyCheck>> DkimChecks::validateKeys(
+boost::asio::awaitable<std::vector<DkimKeyCheck>> checkKeyRecords(
     dns::Resolver& resolver, const std::vector<store::DkimKey>& keys) {
   std::vector<DkimKeyCheck> checks;
   for (const auto& key : keys) {
@@ -259,6 +259,12 @@ boost::asio::awaitable<std::vector<DkimKeyCheck>> DkimChecks::validateKeys(
     check.summary = validationSummary(check.validation);
     checks.push_back(std::move(check));
   }
+  co_return checks;
+}
+
+boost::asio::awaitable<std::vector<DkimKeyCheck>> DkimChecks::validateKeys(
+    dns::Resolver& resolver, const std::vector<store::DkimKey>& keys) {
+  std::vector<DkimKeyCheck> checks = co_await checkKeyRecords(resolver, keys);
 
   // Oldest first: when two pending keys of one algorithm validate, the newest ends up active.
   std::vector<std::size_t> order(checks.size());

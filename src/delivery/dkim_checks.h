@@ -115,6 +115,12 @@ class DkimChecks {
   mailauth::dkim::SignOptions sign_options_;
 };
 
+// Validates the published record of each key against the key outpost holds, changing nothing
+// (no activation, nothing recorded): what validate() does before it records and activates, and
+// what the deliverability checklist shows. `keys` must outlive the coroutine.
+boost::asio::awaitable<std::vector<DkimKeyCheck>> checkKeyRecords(
+    dns::Resolver& resolver, const std::vector<store::DkimKey>& keys);
+
 // The one-line summary of a validation, as stored in last_validation.
 std::string validationSummary(const mailauth::dkim::KeyValidation& validation);
 

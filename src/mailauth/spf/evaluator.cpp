@@ -256,6 +256,15 @@ class Evaluation {
                             term + "\" in " + domain);
   }
 
+  // A term's lookup that failed: nothing (no match) for an empty answer within the void-lookup
+  // limit; permerror past it; temperror for any other DNS error.
+  std::optional<Outcome> failedLookup(const Error& error, const std::string& name,
+                                      const std::string& domain, const Mechanism& mechanism) {
+    if (error.code == dns::kNxdomain || error.code == dns::kNodata) return countVoid(name, domain);
+    return finalOutcome(SpfResult::kTemperror, "dns",
+                        error.message + " (for \"" + mechanism.text + "\" in " + domain + ")");
+  }
+
   // Counts an empty answer toward the void-lookup limit; an error outcome past it.
   std::optional<Outcome> countVoid(const std::string& name, const std::string& domain) {
     ++result_.void_lookups;
@@ -385,10 +394,6 @@ class Evaluation {
       co_return outcome;
     }
     const std::string& name = *target;
-    auto temporary = [&](const Error& error) {
-      return finalOutcome(SpfResult::kTemperror, "dns",
-                          error.message + " (for \"" + mechanism.text + "\" in " + domain + ")");
-    };
 
     switch (mechanism.kind) {
       case MechanismKind::kInclude: {
@@ -417,7 +422,7 @@ class Evaluation {
       case MechanismKind::kA: {
         auto found = co_await addressesOf(name, depth, true, addresses, was_void);
         if (!found) {
-          outcome.abort = temporary(found.error());
+          outcome.abort = failedLookup(found.error(), name, domain, mechanism);
           co_return outcome;
         }
         if (was_void) {
@@ -431,12 +436,7 @@ class Evaluation {
         auto answer = co_await resolver_.lookupMx(name);
         note("MX", name, answer, depth, true);
         if (!answer) {
-          const Error& error = answer.error();
-          if (error.code == dns::kNxdomain || error.code == dns::kNodata) {
-            if (auto over = countVoid(name, domain)) outcome.abort = std::move(over);
-          } else {
-            outcome.abort = temporary(error);
-          }
+          outcome.abort = failedLookup(answer.error(), name, domain, mechanism);
           co_return outcome;
         }
         if (static_cast<int>(answer->records.size()) > input_.limits.names_per_mx) {
@@ -453,7 +453,7 @@ class Evaluation {
         for (const std::string& host : hosts) {
           auto found = co_await addressesOf(host, depth, false, addresses, was_void);
           if (!found) {
-            outcome.abort = temporary(found.error());
+            outcome.abort = failedLookup(found.error(), name, domain, mechanism);
             co_return outcome;
           }
           if (anyInNetwork(addresses, mechanism)) {
@@ -483,12 +483,7 @@ class Evaluation {
         auto answer = co_await resolver_.lookupA(name);
         note("A", name, answer, depth, true);
         if (!answer) {
-          const Error& error = answer.error();
-          if (error.code == dns::kNxdomain || error.code == dns::kNodata) {
-            if (auto over = countVoid(name, domain)) outcome.abort = std::move(over);
-          } else {
-            outcome.abort = temporary(error);
-          }
+          outcome.abort = failedLookup(answer.error(), name, domain, mechanism);
           co_return outcome;
         }
         outcome.matched = true;
