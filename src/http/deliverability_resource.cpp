@@ -14,6 +14,7 @@
 #include "delivery/deliverability.h"
 #include "delivery/dkim_keys.h"
 #include "http/auth.h"
+#include "http/domain_request.h"
 #include "http/json_errors.h"
 #include "http/router.h"
 
@@ -59,10 +60,7 @@ asio::awaitable<Response> getDeliverability(Context& context) {
   // c-ares is not thread-safe: this request's resolver and lookups share one strand.
   auto strand = asio::make_strand(context.io);
   auto resolver = context.deps.make_resolver(strand);
-  if (!resolver) {
-    co_return errorResponse(503, "unavailable",
-                            "cannot start a DNS resolver: " + resolver.error().message);
-  }
+  if (!resolver) co_return resolverUnavailable(resolver.error());
   const Dependencies& deps = context.deps;
   delivery::DeliverabilityChecks checks(deps.store, deps.relay_settings, deps.routing, deps.config,
                                         deps.clock, deps.blocking);

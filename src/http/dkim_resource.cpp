@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/text.h"
 #include "http/auth.h"
+#include "http/domain_request.h"
 #include "http/json_errors.h"
 #include "http/request_json.h"
 #include "http/router.h"
@@ -49,16 +50,6 @@ boost::json::object keyJson(const store::DkimKey& key) {
                                                       : boost::json::value(key.last_validation)},
       {"record", delivery::publishRecordJson(key.domain, key.selector, key.public_record)},
   };
-}
-
-// The domain of the path, lowercased; nullopt (and the 400 in `error`) when it is no DNS name.
-std::optional<std::string> pathDomain(Context& context, Response& error) {
-  std::string domain = lowercase(context.request.params.at(0));
-  if (auto problem = delivery::dnsNameProblem(domain, "the domain"); !problem.empty()) {
-    error = invalidRequest({{"domain", problem}});
-    return std::nullopt;
-  }
-  return domain;
 }
 
 // The answer when the domain has no key the operation can use.
@@ -218,10 +209,6 @@ boost::asio::awaitable<void> runTest(delivery::DkimChecks& checks, dns::Resolver
                                      std::optional<Result<delivery::DkimTestReport>>& out) {
   auto result = co_await checks.test(resolver, domain);
   out.emplace(std::move(result));
-}
-
-Response resolverUnavailable(const Error& error) {
-  return errorResponse(503, "unavailable", "cannot start a DNS resolver: " + error.message);
 }
 
 boost::asio::awaitable<Response> validateKeys(Context& context) {

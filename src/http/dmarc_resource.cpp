@@ -12,6 +12,7 @@
 #include "delivery/dkim_keys.h"
 #include "delivery/dmarc_checks.h"
 #include "http/auth.h"
+#include "http/domain_request.h"
 #include "http/json_errors.h"
 #include "http/request_json.h"
 #include "http/router.h"
@@ -35,10 +36,9 @@ boost::asio::awaitable<void> runCheck(Context& context, dns::Resolver& resolver,
 
 boost::asio::awaitable<Response> validateDmarc(Context& context) {
   if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
-  const std::string domain = lowercase(context.request.params.at(0));
-  if (auto problem = delivery::dnsNameProblem(domain, "the domain"); !problem.empty()) {
-    co_return invalidRequest({{"domain", problem}});
-  }
+  Response bad;
+  const auto domain = pathDomain(context, bad);
+  if (!domain) co_return bad;
   // The body is optional; when given it must be an empty object (room for options later).
   if (context.request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     auto body = parseJsonBody(context.request.body);
@@ -52,12 +52,9 @@ boost::asio::awaitable<Response> validateDmarc(Context& context) {
   // c-ares is not thread-safe: this request's resolver and lookups share one strand.
   auto strand = asio::make_strand(context.io);
   auto resolver = context.deps.make_resolver(strand);
-  if (!resolver) {
-    co_return errorResponse(503, "unavailable",
-                            "cannot start a DNS resolver: " + resolver.error().message);
-  }
+  if (!resolver) co_return resolverUnavailable(resolver.error());
   std::optional<delivery::DmarcReport> report;
-  auto work = runCheck(context, **resolver, domain, report);
+  auto work = runCheck(context, **resolver, *domain, report);
   co_await asio::co_spawn(strand, std::move(work), asio::use_awaitable);
   co_return jsonResponse(200, delivery::dmarcReportJson(*report));
 }

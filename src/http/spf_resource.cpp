@@ -15,6 +15,7 @@
 #include "delivery/dkim_keys.h"
 #include "delivery/spf_checks.h"
 #include "http/auth.h"
+#include "http/domain_request.h"
 #include "http/json_errors.h"
 #include "http/request_json.h"
 #include "http/router.h"
@@ -28,20 +29,6 @@ namespace asio = boost::asio;
 namespace spf = mailauth::spf;
 
 constexpr std::string_view kOnlySuperAdmin = "only a super admin's full-scope key may do this";
-
-// The domain of the path, lowercased; nullopt (and the 400 in `error`) when it is no DNS name.
-std::optional<std::string> pathDomain(Context& context, Response& error) {
-  std::string domain = lowercase(context.request.params.at(0));
-  if (auto problem = delivery::dnsNameProblem(domain, "the domain"); !problem.empty()) {
-    error = invalidRequest({{"domain", problem}});
-    return std::nullopt;
-  }
-  return domain;
-}
-
-Response resolverUnavailable(const Error& error) {
-  return errorResponse(503, "unavailable", "cannot start a DNS resolver: " + error.message);
-}
 
 bool hasBody(const Request& request) {
   return request.body.find_first_not_of(" \t\r\n") != std::string::npos;

@@ -20,6 +20,8 @@
 namespace outpost::mailauth::dkim {
 namespace {
 
+using testing::generateEd25519;
+using testing::generateRsa;
 using testing::readVector;
 
 KeyHandle loadPemKey(const std::string& name) {
@@ -34,18 +36,6 @@ KeyHandle loadEd25519Seed(const std::string& name) {
   if (!seed || seed->size() != 32) return nullptr;
   return adoptKey(EVP_PKEY_new_raw_private_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed->data()), 32));
-}
-
-KeyHandle generateRsa(unsigned bits) { return adoptKey(EVP_RSA_gen(bits)); }
-
-KeyHandle generateEd25519() {
-  EVP_PKEY* key = nullptr;
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr), &EVP_PKEY_CTX_free);
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &key) != 1) {
-    return nullptr;
-  }
-  return adoptKey(key);
 }
 
 // Verifies the DKIM-Signature field at index `which` (0 = topmost) of `message` with `key`

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "dkim_test_support.h"
 #include "dns/memory_zone.h"
 #include "mailauth/dkim/canonicalization.h"
 #include "mailauth/dkim/header_selection.h"
@@ -24,6 +25,8 @@ namespace outpost::mailauth::dkim {
 namespace {
 
 using KeyList = std::vector<std::pair<std::string, std::string>>;
+using testing::generateEd25519;
+using testing::generateRsa;
 
 constexpr std::uint64_t kSignTime = 1'800'000'000;
 constexpr char kDomain[] = "example.test";
@@ -39,18 +42,6 @@ const std::string kMessage =
     "Shall we  meet at noon?\r\n"
     "\r\n"
     "Alice\r\n";
-
-KeyHandle generateRsa(unsigned bits) { return adoptKey(EVP_RSA_gen(bits)); }
-
-KeyHandle generateEd25519() {
-  EVP_PKEY* key = nullptr;
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr), &EVP_PKEY_CTX_free);
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &key) != 1) {
-    return nullptr;
-  }
-  return adoptKey(key);
-}
 
 std::string recordOf(const KeyHandle& key) {
   auto record = formatKeyRecord(*key);
