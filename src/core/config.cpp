@@ -330,6 +330,23 @@ const std::map<std::string, Setter>& settings() {
       {"submission.auth_failure_window", durationSetter([](Config& c) -> std::chrono::seconds& {
          return c.submission.auth_failure_window;
        })},
+      {"console.session_idle", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.console.session_idle;
+       })},
+      {"console.session_lifetime", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.console.session_lifetime;
+       })},
+      {"console.login_failures",
+       sizeSetter([](Config& c) -> std::size_t& { return c.console.login_failures; })},
+      {"console.login_failure_window", durationSetter([](Config& c) -> std::chrono::seconds& {
+         return c.console.login_failure_window;
+       })},
+      {"console.secure_cookies",
+       [](Config& c, const std::string& value) {
+         if (value != "true" && value != "false") return false;
+         c.console.secure_cookies = value == "true";
+         return true;
+       }},
       {"bounce.listen",
        [](Config& c, const std::string& value) {
          c.bounce.listen = value;

@@ -125,6 +125,17 @@ struct DkimConfig {
   std::chrono::seconds key_cache_ttl{30};
 };
 
+// The web console's accounts (design.md): sessions and login rate limits.
+struct ConsoleConfig {
+  std::chrono::seconds session_idle{std::chrono::hours(12)};          // expires unused this long
+  std::chrono::seconds session_lifetime{std::chrono::hours(24 * 7)};  // and after this in all
+  std::size_t login_failures = 5;  // per account and per client IP within the window, then 429
+  std::chrono::seconds login_failure_window{std::chrono::minutes(15)};
+  // Marks the session cookie Secure. Also set per request when a TLS proxy in front says so
+  // (X-Forwarded-Proto: https).
+  bool secure_cookies = false;
+};
+
 struct Config {
   std::string data_dir = "./outpost-data";
   std::string http_listen = "127.0.0.1:8025";
@@ -143,6 +154,7 @@ struct Config {
   SubmissionConfig submission;
   BounceConfig bounce;
   DkimConfig dkim;
+  ConsoleConfig console;
 };
 
 // Reads a TOML file into `config` (keys not present keep their value). Unknown keys are an

@@ -44,9 +44,7 @@ std::string hashApiKeySecret(std::string_view secret) {
 }
 
 bool verifyApiKeySecret(std::string_view secret, std::string_view stored_hash) {
-  const std::string computed = hashApiKeySecret(secret);
-  return computed.size() == stored_hash.size() &&
-         sodium_memcmp(computed.data(), stored_hash.data(), computed.size()) == 0;
+  return equalSecrets(hashApiKeySecret(secret), stored_hash);
 }
 
 Result<std::string> hashPassword(std::string_view password) {
@@ -63,6 +61,15 @@ Result<std::string> hashPassword(std::string_view password) {
 bool verifyPassword(std::string_view password, const std::string& stored_hash) {
   if (sodium_init() < 0) return false;
   return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string generateSessionToken() { return randomToken(32); }
+
+std::string hashSessionToken(std::string_view token) { return hashApiKeySecret(token); }
+
+bool equalSecrets(std::string_view given, std::string_view expected) {
+  return given.size() == expected.size() &&
+         sodium_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 std::string generatePassword() { return randomToken(13).substr(0, 20); }

@@ -205,6 +205,7 @@ ChecklistItem dkimItem(const std::string& domain, const std::vector<DkimKeyCheck
       if (out.status == "ok") out.status = "warning";
       out.reason = "DKIM is active while SPF does not validate yet: fix SPF first. " + out.reason;
       out.next_step = "Fix SPF first: " + spf.next_step;
+      out.spf_first = true;
     }
     return out;
   }
@@ -361,7 +362,8 @@ json::object deliverabilityJson(const Deliverability& deliverability) {
                                     {"status", line.status},
                                     {"reason", line.reason},
                                     {"next_step", line.next_step},
-                                    {"temporary", line.temporary}});
+                                    {"temporary", line.temporary},
+                                    {"spf_first", line.spf_first}});
     }
     json::array reverse_dns;
     for (const auto& reverse : checklist.smtp.reverse_dns) {

@@ -34,6 +34,9 @@ struct ChecklistItem {
   std::string next_step;  // one sentence: what to do now ("" when nothing is needed)
   // The status comes from a temporary failure (DNS timeout, store down): ask again later.
   bool temporary = false;
+  // DKIM only: the domain signs while its SPF is missing or broken; the console warns to fix
+  // SPF first (design.md's seed order).
+  bool spf_first = false;
 };
 
 // Where outpost's mail from the domain leaves (the SMTP line's details).

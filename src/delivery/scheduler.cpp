@@ -24,6 +24,7 @@
 
 #include "delivery/direct_delivery.h"
 #include "delivery/outcome.h"
+#include "delivery/pauses.h"
 #include "delivery/sessions.h"
 #include "delivery/shaper.h"
 #include "dns/caching_resolver.h"
@@ -130,6 +131,7 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
   std::uint64_t loaded_generation = 0;
   EffectiveRouting routing;
   std::map<std::string, std::optional<RelaySettings>> relays;  // by name; "" = default relay
+  DeliveryPauses delivery_pauses;  // what a person paused (delivery/pauses.h)
 
   std::atomic<std::uint64_t> claimed{0}, sandboxed{0}, postponed{0};
 
@@ -148,6 +150,13 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     }
     routing = std::move(*loaded);
     relays.clear();
+    auto read_pauses = [this] { return PauseRepository(store).load(); };
+    auto paused = co_await io::runBlocking(blocking, read_pauses);
+    if (paused) {
+      delivery_pauses = std::move(*paused);
+    } else {
+      spdlog::error("delivery: cannot read the pauses: {}", paused.error().message);
+    }
     // Sessions opened with the old settings (a changed password, another host) must not carry
     // new mail.
     sessions.closeIdle();
@@ -351,8 +360,9 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
       wake_pending = false;
       bool more = false;
       // Claim only what the sessions can start soon, so leases do not age in the queues.
-      if (queuedJobs() < capacity()) {
-        co_await refreshSettings();
+      co_await refreshSettings();
+      // With all delivery paused nothing is claimed: the queue waits as it is.
+      if (!delivery_pauses.all && queuedJobs() < capacity()) {
         const UnixMillis now = clock.now();
         const auto lease_until = now + std::chrono::duration_cast<std::chrono::milliseconds>(
                                            config.delivery.lease_duration)
@@ -435,6 +445,13 @@ struct Scheduler::Impl : std::enable_shared_from_this<Scheduler::Impl> {
     if (job.route.kind == Route::Kind::kRelay) co_await relayFor(job.route.relay_name);
     const UnixMillis now = clock.now();
     std::vector<Job> held_back;
+    if (delivery_pauses.holds(job.domain)) {
+      // Looked at again each minute, so a resume on another node is seen too.
+      held_back.push_back(std::move(job));
+      postponeInBackground(held_back, now + 60'000,
+                           delivery_pauses.reason(held_back.front().domain));
+      co_return;
+    }
     if (auto until = shaper.backedOffUntil(job.destination, now)) {
       const std::string reason = backoffText(job.destination, *until);
       held_back.push_back(std::move(job));

@@ -53,7 +53,17 @@ Result<Principal> authenticate(store::Store& store, std::string_view authorizati
   auto user = store.findUserById((*key)->user_id);
   if (!user) return user.takeError();
   if (!user->has_value()) return unauthorizedError();  // the key outlived its user
-  return Principal{std::move(**user), std::move(**key)};
+  return Principal{std::move(**user), std::move(**key), std::nullopt};
+}
+
+Principal sessionPrincipal(store::User user, store::Session session) {
+  Principal principal;
+  principal.key.name = "console:" + user.email;
+  principal.key.scope = "full";
+  principal.key.user_id = user.id;
+  principal.user = std::move(user);
+  principal.session = std::move(session);
+  return principal;
 }
 
 bool maySend(const Principal& principal) { return principal.user.role != store::Role::kAuditor; }
@@ -69,6 +79,15 @@ bool mayChange(const Principal& principal) {
 
 bool mayManageSettings(const Principal& principal) {
   return principal.fullScope() && principal.user.role == store::Role::kSuperAdmin;
+}
+
+bool mayPauseDelivery(const Principal& principal) { return mayManageSuppressions(principal); }
+
+bool mayManageAccounts(const Principal& principal) { return mayManageSettings(principal); }
+
+bool mayReadAccounts(const Principal& principal) {
+  return principal.fullScope() && (principal.user.role == store::Role::kSuperAdmin ||
+                                   principal.user.role == store::Role::kAuditor);
 }
 
 bool mayReadSuppressions(const Principal& principal) { return seesAll(principal); }

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "http/audit.h"
 #include "http/auth.h"
 #include "http/domain_request.h"
 #include "http/json_errors.h"
@@ -27,8 +28,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace dkim = mailauth::dkim;
-
-constexpr std::string_view kOnlySuperAdmin = "only a super admin's full-scope key may do this";
 
 boost::json::value timeJson(const std::optional<UnixMillis>& at) {
   if (!at) return nullptr;
@@ -60,7 +59,7 @@ Response noKey(const Error& error, bool selector_given) {
 }
 
 boost::asio::awaitable<Response> listKeys(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;
@@ -112,7 +111,7 @@ std::optional<delivery::NewDkimKey> readNewKey(const boost::json::value& body,
 }
 
 boost::asio::awaitable<Response> addKey(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;
@@ -141,6 +140,9 @@ boost::asio::awaitable<Response> addKey(Context& context) {
     }
     co_return responseForError(error);
   }
+  co_await recordAudit(context, "dkim.generate", *domain,
+                       "selector " + added->selector + ", " + added->algorithm +
+                           (request->private_key_pem.empty() ? "" : " (imported)"));
   co_return jsonResponse(201, keyJson(*added));
 }
 
@@ -166,7 +168,7 @@ boost::asio::awaitable<std::optional<store::DkimKey>> findKey(Context& context,
 }
 
 boost::asio::awaitable<Response> activateKey(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;
@@ -174,13 +176,14 @@ boost::asio::awaitable<Response> activateKey(Context& context) {
   const auto activate = [&] { return context.deps.dkim_keys.activate(*domain, selector); };
   auto activated = co_await io::runBlocking(context.deps.blocking, activate);
   if (!activated) co_return responseForError(activated.error());
+  co_await recordAudit(context, "dkim.activate", *domain, "selector " + selector);
   auto key = co_await findKey(context, *domain, selector, bad);
   if (!key) co_return bad;
   co_return jsonResponse(200, keyJson(*key));
 }
 
 boost::asio::awaitable<Response> deleteKey(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;
@@ -192,6 +195,7 @@ boost::asio::awaitable<Response> deleteKey(Context& context) {
     co_return errorResponse(404, "not_found",
                             "no DKIM key with selector \"" + selector + "\" for " + *domain);
   }
+  co_await recordAudit(context, "dkim.delete", *domain, "selector " + selector);
   co_return Response{204, "application/json", "", {}};
 }
 
@@ -212,7 +216,7 @@ boost::asio::awaitable<void> runTest(delivery::DkimChecks& checks, dns::Resolver
 }
 
 boost::asio::awaitable<Response> validateKeys(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;
@@ -250,7 +254,7 @@ boost::asio::awaitable<Response> validateKeys(Context& context) {
 }
 
 boost::asio::awaitable<Response> testKeys(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;

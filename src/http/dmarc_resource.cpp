@@ -23,8 +23,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr std::string_view kOnlySuperAdmin = "only a super admin's full-scope key may do this";
-
 // The DNS work of one request, on the strand its resolver is bound to.
 boost::asio::awaitable<void> runCheck(Context& context, dns::Resolver& resolver,
                                       const std::string& domain,
@@ -35,7 +33,7 @@ boost::asio::awaitable<void> runCheck(Context& context, dns::Resolver& resolver,
 }
 
 boost::asio::awaitable<Response> validateDmarc(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   const auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;

@@ -24,20 +24,6 @@ namespace {
 
 constexpr std::size_t kMaxIdempotencyKey = 255;
 
-struct Loaded {
-  std::optional<store::MessageDetail> detail;
-  Response error;
-};
-
-// The message with this id if the caller may see it; else the 404 (or store error) response.
-boost::asio::awaitable<Loaded> loadVisible(Context& context, const std::string& id) {
-  auto result = co_await io::runBlocking(context.deps.blocking,
-                                         [&] { return context.deps.store.getMessage(id); });
-  if (!result) co_return Loaded{std::nullopt, responseForError(result.error())};
-  if (!mayRead(*context.principal, *result)) co_return Loaded{std::nullopt, notFound()};
-  co_return Loaded{std::move(*result), {}};
-}
-
 std::string hashHex(std::string_view text) {
   unsigned char hash[crypto_generichash_BYTES];
   crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(text.data()),
@@ -207,7 +193,8 @@ bool knownStatus(const std::string& status) {
          store::parseDeliveryStatus(status).has_value();
 }
 
-// Reads the list parameters; unknown parameters are ignored (caches add their own).
+}  // namespace
+
 std::optional<store::ListQuery> readListQuery(const Request& request,
                                               std::vector<mime::FieldError>& errors) {
   store::ListQuery query;
@@ -246,7 +233,13 @@ std::optional<store::ListQuery> readListQuery(const Request& request,
   return query;
 }
 
-}  // namespace
+boost::asio::awaitable<VisibleMessage> loadVisible(Context& context, const std::string& id) {
+  auto result = co_await io::runBlocking(context.deps.blocking,
+                                         [&] { return context.deps.store.getMessage(id); });
+  if (!result) co_return VisibleMessage{std::nullopt, responseForError(result.error())};
+  if (!mayRead(*context.principal, *result)) co_return VisibleMessage{std::nullopt, notFound()};
+  co_return VisibleMessage{std::move(*result), {}};
+}
 
 std::optional<int> readPageLimit(const Request& request, std::vector<mime::FieldError>& errors) {
   auto limit_text = request.queryValue("limit");

@@ -7,12 +7,27 @@
 #include <string>
 
 #include "http/api.h"
+#include "store/store.h"
 
 namespace outpost::http {
+
+struct VisibleMessage {
+  std::optional<store::MessageDetail> detail;
+  Response error;
+};
+
+// The message with this id if the caller may see it; else the 404 (or store error) response.
+boost::asio::awaitable<VisibleMessage> loadVisible(Context& context, const std::string& id);
 
 // The list endpoint (view, status, q, since, until, limit, cursor), restricted to messages
 // with an attempt at `server` when given (the sandbox list).
 boost::asio::awaitable<Response> listMessages(Context& context, std::optional<std::string> server);
+
+// The list parameters of GET /messages (view, status, q, since, until, limit, cursor);
+// nullopt when one is invalid (then with field errors). Unknown parameters are ignored
+// (caches add their own).
+std::optional<store::ListQuery> readListQuery(const Request& request,
+                                              std::vector<mime::FieldError>& errors);
 
 // The "limit" query parameter of list endpoints (1 to 500); nullopt when absent or invalid
 // (then with a field error).

@@ -37,14 +37,23 @@ class Router {
 std::vector<std::string> splitPath(std::string_view path);
 
 // Every resource adds its routes (one file each).
+void addApiKeyRoutes(Router& router);
+void addAuditRoutes(Router& router);
 void addDkimRoutes(Router& router);
 void addDeliverabilityRoutes(Router& router);
+void addEventRoutes(Router& router);
 void addDmarcRoutes(Router& router);
 void addHealthRoutes(Router& router);
 void addMessageRoutes(Router& router);
+void addMessageContentRoutes(Router& router);
+void addMessageBulkRoutes(Router& router);
+void addPauseRoutes(Router& router);
 void addSandboxRoutes(Router& router);
+void addSessionRoutes(Router& router);
 void addSettingsRoutes(Router& router);
 void addSpfRoutes(Router& router);
+void addStatsRoutes(Router& router);
 void addSuppressionRoutes(Router& router);
+void addUserRoutes(Router& router);
 
 }  // namespace outpost::http

@@ -16,6 +16,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -29,10 +30,15 @@
 #include <map>
 #include <mutex>
 
+#include "core/credentials.h"
+#include "core/text.h"
 #include "http/api.h"
 #include "http/auth.h"
+#include "http/console_resource.h"
+#include "http/console_session.h"
 #include "http/json_errors.h"
 #include "http/router.h"
+#include "http/stream_response.h"
 #include "io/acceptor.h"
 #include "io/blocking.h"
 
@@ -60,8 +66,12 @@ constexpr std::chrono::seconds kWriteTimeout{60};
 constexpr std::chrono::seconds kDrainTimeout{2};
 
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(tcp::socket socket)
+      : stream(std::move(socket)), stream_timer(stream.get_executor()) {}
   beast::tcp_stream stream;
+  // For streamed responses (stream_response.h): stop() cancels the wait between events.
+  asio::steady_timer stream_timer;
+  bool stopping = false;
 };
 
 using BeastRequest = bhttp::request<bhttp::string_body>;
@@ -94,9 +104,13 @@ BeastResponse toBeast(Response response, unsigned version, bool keep_alive) {
   BeastResponse out{static_cast<bhttp::status>(response.status), version};
   out.set(bhttp::field::server, "outpost");
   out.set(bhttp::field::content_type, response.content_type);
+  // API answers are never cached; the console's files say otherwise themselves.
   out.set(bhttp::field::cache_control, "no-store");
   out.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : response.headers) out.insert(name, value);
+  for (const auto& [name, value] : response.headers) {
+    if (beast::iequals(name, "Cache-Control")) out.erase(bhttp::field::cache_control);
+    out.insert(name, value);
+  }
   out.keep_alive(keep_alive);
   out.body() = std::move(response.body);
   out.prepare_payload();
@@ -122,13 +136,23 @@ bool isDisconnect(const boost::system::error_code& ec) {
 // What the acceptor and the connections share; it outlives the Server object until the last
 // connection coroutine has finished.
 struct Shared {
-  explicit Shared(Dependencies dependencies) : deps(std::move(dependencies)) {
+  explicit Shared(Dependencies dependencies)
+      : deps(std::move(dependencies)), login_guard(deps.config.console, deps.clock) {
+    addApiKeyRoutes(router);
+    addAuditRoutes(router);
+    addSessionRoutes(router);
+    addUserRoutes(router);
     addDkimRoutes(router);
     addDmarcRoutes(router);
     addSpfRoutes(router);
     addDeliverabilityRoutes(router);
     addHealthRoutes(router);
     addMessageRoutes(router);
+    addMessageContentRoutes(router);
+    addMessageBulkRoutes(router);
+    addStatsRoutes(router);
+    addEventRoutes(router);
+    addPauseRoutes(router);
     addSandboxRoutes(router);
     addSettingsRoutes(router);
     addSuppressionRoutes(router);
@@ -142,6 +166,7 @@ struct Shared {
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
 
   Dependencies deps;
+  LoginGuard login_guard;
   Router router;
   std::uint64_t submission_body_limit = 0;
 
@@ -154,6 +179,11 @@ struct Shared {
 
 asio::awaitable<Response> Shared::route(Request& request, const Target& target, std::string& who) {
   const auto& segments = target.segments;
+  if (segments.front() != "api") {
+    std::string path;
+    for (const auto& segment : segments) path += "/" + segment;
+    co_return consoleResponse(request.method, path, request.accept_encoding);
+  }
   RouteMatch match = router.match(request.method, segments);
   if (match.route == nullptr) {
     if (match.allowed.empty()) co_return notFound();
@@ -168,14 +198,30 @@ asio::awaitable<Response> Shared::route(Request& request, const Target& target, 
   auto io = co_await asio::this_coro::executor;
   std::optional<Principal> principal;
   if (match.route->authenticated) {
-    if (request.authorization.empty()) co_return unauthorized();
-    auto authenticated = co_await io::runBlocking(
-        deps.blocking, [&] { return authenticate(deps.store, request.authorization); });
+    // An API key when one is given; else the console's session cookie.
+    std::optional<std::string> session_token;
+    if (request.authorization.empty()) {
+      session_token = sessionTokenFromCookies(request.cookie);
+      if (!session_token) co_return unauthorized();
+    }
+    auto check = [&] {
+      if (!session_token) return authenticate(deps.store, request.authorization);
+      return authenticateSession(deps.store, *session_token, deps.config.console, deps.clock.now());
+    };
+    auto authenticated = co_await io::runBlocking(deps.blocking, check);
     if (!authenticated) co_return responseForError(authenticated.error());
     principal = std::move(*authenticated);
     who = principal->key.name;
+    // A cookie is sent by the browser whoever made the page: every change made with one must
+    // also prove it came from the console, which alone can read the CSRF token.
+    const bool changes = request.method != "GET" && request.method != "HEAD";
+    if (principal->session && changes &&
+        !equalSecrets(request.csrf_token, principal->session->csrf_token)) {
+      co_return errorResponse(403, "csrf",
+                              "missing or wrong X-CSRF-Token: reload the console and try again");
+    }
   }
-  Context context{deps, request, principal ? &*principal : nullptr, io};
+  Context context{deps, request, principal ? &*principal : nullptr, io, &login_guard};
   co_return co_await match.route->handler(context);
 }
 
@@ -193,6 +239,11 @@ asio::awaitable<Response> Shared::handle(BeastRequest& message, const std::strin
     } else {
       request.query = std::move(target->query);
       request.authorization = std::string(message[bhttp::field::authorization]);
+      request.cookie = std::string(message[bhttp::field::cookie]);
+      request.accept_encoding = std::string(message[bhttp::field::accept_encoding]);
+      request.csrf_token = std::string(message[kCsrfHeader]);
+      request.remote_address = remote.substr(0, remote.rfind(':'));
+      request.secure = equalsIgnoreCase(message["X-Forwarded-Proto"], "https");
       request.idempotency_key = std::string(message["Idempotency-Key"]);
       request.body = std::move(message.body());
       response = co_await route(request, *target, who);
@@ -273,7 +324,14 @@ asio::awaitable<void> Shared::serve(std::shared_ptr<Connection> connection) {
     } else {
       BeastRequest request = parser.release();
       keep_alive = request.keep_alive();
-      response = toBeast(co_await handle(request, remote), request.version(), keep_alive);
+      Response handled = co_await handle(request, remote);
+      if (handled.stream) {
+        // An event stream holds the connection until it ends, then closes it.
+        const StreamChannel channel{stream, connection->stream_timer, connection->stopping};
+        co_await sendStream(channel, handled, request.version());
+        break;
+      }
+      response = toBeast(std::move(handled), request.version(), keep_alive);
     }
     stream.expires_after(kWriteTimeout);
     auto [write_ec, written] = co_await bhttp::async_write(stream, response, token);
@@ -383,7 +441,11 @@ void Server::stop() {
   }
   for (auto& [id, weak] : shared->connections) {
     if (auto connection = weak.lock()) {
-      asio::post(connection->stream.get_executor(), [connection] { connection->stream.close(); });
+      asio::post(connection->stream.get_executor(), [connection] {
+        connection->stopping = true;
+        connection->stream_timer.cancel();
+        connection->stream.close();
+      });
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/audit.h"
 #include "http/auth.h"
 #include "http/json_errors.h"
 #include "http/messages_resource.h"
@@ -19,8 +20,6 @@
 namespace outpost::http {
 
 namespace {
-
-constexpr std::string_view kOnlySuperAdmin = "only a super admin's full-scope key may do this";
 
 Response notConfigured() {
   return errorResponse(409, "not_configured", "no SMTP relay is saved yet: PUT /settings/smtp");
@@ -40,15 +39,29 @@ bool isBlank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// What the audit log says of saved relay settings: everything but the password, of which only
+// whether it changed.
+std::string describeRelay(const delivery::RelaySettings& settings,
+                          const std::optional<delivery::RelaySettings>& before) {
+  std::string detail = "host " + settings.host + ":" + std::to_string(settings.port) + ", tls " +
+                       settings.tls + ", certificate check " +
+                       (settings.verify_certificate ? "on" : "off");
+  detail += settings.username.empty() ? ", no AUTH" : ", user " + settings.username;
+  const bool password_changed = !before || before->password != settings.password;
+  if (!settings.password.empty() && password_changed) detail += ", password changed";
+  if (!settings.fallback.empty()) detail += ", fallback " + settings.fallback;
+  return detail;
+}
+
 boost::asio::awaitable<Response> getSmtpSettings(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto saved = co_await loadSettings(context);
   if (!saved) co_return responseForError(saved.error());
   co_return jsonResponse(200, relaySettingsJson(*saved));
 }
 
 boost::asio::awaitable<Response> putSmtpSettings(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto body = parseJsonBody(context.request.body);
   if (!body) co_return errorResponse(400, "invalid_json", body.error().message);
   auto saved = co_await loadSettings(context);
@@ -60,6 +73,7 @@ boost::asio::awaitable<Response> putSmtpSettings(Context& context) {
       context.deps.blocking, [&] { return context.deps.relay_settings.save(*settings); });
   if (!stored) co_return responseForError(stored.error());
   settingsChanged(context);
+  co_await recordAudit(context, "smtp.update", "default relay", describeRelay(*settings, *saved));
   co_return jsonResponse(200, relaySettingsJson(settings));
 }
 
@@ -96,7 +110,7 @@ boost::json::object validationJson(const smtp::ValidationReport& report) {
 }
 
 boost::asio::awaitable<Response> validateSmtpSettings(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto saved = co_await loadSettings(context);
   if (!saved) co_return responseForError(saved.error());
   std::optional<delivery::RelaySettings> settings;
@@ -129,7 +143,7 @@ boost::asio::awaitable<Response> validateSmtpSettings(Context& context) {
 }
 
 boost::asio::awaitable<Response> testSmtpSettings(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto body = parseJsonBody(context.request.body);
   if (!body) co_return errorResponse(400, "invalid_json", body.error().message);
   std::vector<mime::FieldError> errors;
@@ -192,7 +206,7 @@ boost::asio::awaitable<Result<delivery::EffectiveRouting>> loadRouting(Context& 
 }
 
 boost::asio::awaitable<Response> listRelays(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto relays = co_await loadRelays(context);
   if (!relays) co_return responseForError(relays.error());
   boost::json::array items;
@@ -201,7 +215,7 @@ boost::asio::awaitable<Response> listRelays(Context& context) {
 }
 
 boost::asio::awaitable<Response> getRelay(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   const std::string& name = context.request.params.at(0);
   auto relay = co_await io::runBlocking(
       context.deps.blocking, [&] { return context.deps.relay_settings.loadNamed(name); });
@@ -212,7 +226,7 @@ boost::asio::awaitable<Response> getRelay(Context& context) {
 
 // Creates (201) or replaces (200) a named relay; an omitted password keeps the saved one.
 boost::asio::awaitable<Response> putRelay(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   const std::string& name = context.request.params.at(0);
   if (!delivery::isValidRelayName(name)) {
     co_return invalidRequest({{"name", std::string(kRelayNameRule)}});
@@ -233,13 +247,14 @@ boost::asio::awaitable<Response> putRelay(Context& context) {
       context.deps.blocking, [&] { return context.deps.relay_settings.saveNamed(*settings); });
   if (!stored) co_return responseForError(stored.error());
   settingsChanged(context);
+  co_await recordAudit(context, "relay.update", name, describeRelay(*settings, saved));
   co_return jsonResponse(saved ? 200 : 201, namedRelayJson(*settings));
 }
 
 // 204; 409 while a route or another relay's fallback names it (deleting it would strand
 // their mail), naming each.
 boost::asio::awaitable<Response> deleteRelay(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   const std::string& name = context.request.params.at(0);
   auto relays = co_await loadRelays(context);
   if (!relays) co_return responseForError(relays.error());
@@ -261,6 +276,7 @@ boost::asio::awaitable<Response> deleteRelay(Context& context) {
   if (!removed) co_return responseForError(removed.error());
   if (!*removed) co_return notFound();  // deleted meanwhile by another request
   settingsChanged(context);
+  co_await recordAudit(context, "relay.delete", name, "");
   co_return Response{204, "application/json", "", {}};
 }
 
@@ -276,13 +292,13 @@ boost::asio::awaitable<Response> routingResponse(Context& context) {
 }
 
 boost::asio::awaitable<Response> getRoutes(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   co_return co_await routingResponse(context);
 }
 
 // Replaces the whole table (the configuration's no longer applies until DELETE).
 boost::asio::awaitable<Response> putRoutes(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto body = parseJsonBody(context.request.body);
   if (!body) co_return errorResponse(400, "invalid_json", body.error().message);
   if (body->is_object()) {
@@ -301,16 +317,18 @@ boost::asio::awaitable<Response> putRoutes(Context& context) {
                                          [&] { return context.deps.routing.save(*table); });
   if (!stored) co_return responseForError(stored.error());
   settingsChanged(context);
+  co_await recordAudit(context, "routes.update", "routes", context.request.body.substr(0, 2000));
   co_return co_await routingResponse(context);
 }
 
 // Forgets the saved table: the configuration's routes apply again.
 boost::asio::awaitable<Response> deleteRoutes(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   auto reset =
       co_await io::runBlocking(context.deps.blocking, [&] { return context.deps.routing.reset(); });
   if (!reset) co_return responseForError(reset.error());
   settingsChanged(context);
+  co_await recordAudit(context, "routes.reset", "routes", "the configuration file's routes apply");
   co_return co_await routingResponse(context);
 }
 

@@ -28,8 +28,6 @@ namespace {
 namespace asio = boost::asio;
 namespace spf = mailauth::spf;
 
-constexpr std::string_view kOnlySuperAdmin = "only a super admin's full-scope key may do this";
-
 bool hasBody(const Request& request) {
   return request.body.find_first_not_of(" \t\r\n") != std::string::npos;
 }
@@ -47,7 +45,7 @@ asio::awaitable<void> runTest(dns::Resolver& resolver, const spf::CheckHostInput
 }
 
 asio::awaitable<Response> validateSpf(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;
@@ -76,7 +74,7 @@ asio::awaitable<Response> validateSpf(Context& context) {
 }
 
 asio::awaitable<Response> testSpf(Context& context) {
-  if (!mayManageSettings(*context.principal)) co_return forbidden(kOnlySuperAdmin);
+  if (!mayManageSettings(*context.principal)) co_return forbidden(kSuperAdminNeeded);
   Response bad;
   auto domain = pathDomain(context, bad);
   if (!domain) co_return bad;

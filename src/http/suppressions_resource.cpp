@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "http/audit.h"
 #include "http/auth.h"
 #include "http/json_errors.h"
 #include "http/messages_resource.h"
@@ -100,6 +101,7 @@ boost::asio::awaitable<Response> addSuppression(Context& context) {
     return context.deps.store.findSuppression(suppression->address);
   });
   if (!stored) co_return responseForError(stored.error());
+  co_await recordAudit(context, "suppression.add", suppression->address, suppression->reason);
   // Someone may have removed it meanwhile: it was added all the same.
   co_return jsonResponse(201, suppressionJson(stored->value_or(*suppression)));
 }
@@ -113,6 +115,7 @@ boost::asio::awaitable<Response> deleteSuppression(Context& context) {
       context.deps.blocking, [&] { return context.deps.store.removeSuppression(address); });
   if (!removed) co_return responseForError(removed.error());
   if (!*removed) co_return errorResponse(404, "not_found", address + " is not suppressed");
+  co_await recordAudit(context, "suppression.delete", address, "");
   co_return Response{204, "application/json", "", {}};
 }
 

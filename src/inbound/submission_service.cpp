@@ -23,7 +23,7 @@ struct SubmissionService::Shared {
                 deps.clock) {}
 
   SubmissionDependencies deps;
-  AuthLimiter limiter;
+  FailureLimiter limiter;
 };
 
 namespace {
@@ -112,7 +112,7 @@ class SubmissionSession final : public smtp::SessionHandler {
 
   asio::awaitable<smtp::AuthVerdict> authenticate(const std::string& username,
                                                   const std::string& password) override {
-    AuthLimiter& limiter = shared_->limiter;
+    FailureLimiter& limiter = shared_->limiter;
     if (const UnixMillis wait = limiter.blockedFor(client_.address); wait > 0) {
       // The slow-down: a guesser gets one answer every few seconds, and not a hint whether
       // this guess was right.

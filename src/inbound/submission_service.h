@@ -10,7 +10,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
-#include "inbound/auth_limiter.h"
+#include "core/failure_limiter.h"
 #include "intake/intake.h"
 #include "smtp/network_list.h"
 #include "smtp/server.h"

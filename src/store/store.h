@@ -294,6 +294,67 @@ struct ApiKey {
   UnixMillis created_at = 0;
 };
 
+// A console login (design.md: 12 hours idle, 7 days in all). The store keeps only a hash of
+// the session token, so a copy of the database cannot be used to log in.
+struct Session {
+  std::string token_hash;  // hashSessionToken() of the cookie's token (core/credentials.h)
+  std::int64_t user_id = 0;
+  std::string csrf_token;  // sent back in X-CSRF-Token on every state-changing request
+  UnixMillis created_at = 0;
+  UnixMillis last_seen_at = 0;
+  std::string remote;  // client address at login, for the audit log
+};
+
+// One settings change or account action: who, when, what. Secrets never appear in `detail`.
+struct AuditEntry {
+  std::int64_t id = 0;  // assigned by the store
+  UnixMillis at = 0;
+  std::int64_t user_id = 0;
+  std::string actor;   // the user's email, or "cli" / "system"
+  std::string action;  // "smtp.update", "user.create", "apikey.delete", "session.login", …
+  std::string target;  // what it acted on: a domain, a user's email, a key's name, …
+  std::string detail;  // a short description of the change, for people
+};
+
+struct AuditQuery {
+  int limit = 50;      // 1..500
+  std::string cursor;  // opaque; from a previous page
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> items;  // newest first
+  std::optional<std::string> next_cursor;
+};
+
+// The Overview charts: what happened to recipients in each bucket [at, at + bucket_ms).
+struct VolumeQuery {
+  UnixMillis since = 0;  // the first bucket starts here
+  UnixMillis until = 0;  // exclusive
+  std::int64_t bucket_ms = 3'600'000;
+  std::optional<std::int64_t> owner_user_id;  // set for users who see only their own
+  std::optional<std::string> api_key_name;    // set for send-scoped keys
+};
+
+// Recipient counts (a message to three recipients accepts three). Deferrals count every
+// deferred attempt; "failed" is processing failures and bounces; "delivered" is confirmed
+// delivery (a DSN, the recipient's MX or the sandbox), unless a later bounce overturned it.
+struct VolumeBucket {
+  UnixMillis at = 0;
+  std::int64_t accepted = 0;
+  std::int64_t processed = 0;
+  std::int64_t delivered = 0;
+  std::int64_t failed = 0;
+  std::int64_t deferred = 0;
+};
+
+inline constexpr std::int64_t kMaxVolumeBuckets = 1000;
+
+// What a bulk retry or cancel changed: messages with at least one changed recipient.
+struct BulkOutcome {
+  int messages = 0;
+  int recipients = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -337,6 +398,11 @@ class Store {
   // Queued recipients (not those being delivered right now) become cancelled; returns how
   // many. "not_found" when there is no such message.
   virtual Result<int> cancelMessage(std::string_view id, UnixMillis now) = 0;
+  // retryMessage / cancelMessage for each id in one commit; unknown ids are skipped.
+  virtual Result<BulkOutcome> retryMessages(const std::vector<std::string>& ids,
+                                            UnixMillis now) = 0;
+  virtual Result<BulkOutcome> cancelMessages(const std::vector<std::string>& ids,
+                                             UnixMillis now) = 0;
 
   // --- users, keys, settings ----------------------------------------------------------------
   // "conflict" when the email is taken.
@@ -348,6 +414,37 @@ class Store {
   virtual Result<ApiKey> createApiKey(const ApiKey& key) = 0;
   virtual Result<std::optional<ApiKey>> findApiKeyByPrefix(std::string_view prefix) = 0;
   virtual Result<std::optional<ApiKey>> findApiKeyByName(std::string_view name) = 0;
+  virtual Result<std::vector<User>> listUsers() = 0;
+  // Changes the role and password hash of user `user.id`; false when there is no such user.
+  virtual Result<bool> updateUser(const User& user) = 0;
+  // Deletes the user with its API keys and sessions; false when there was no such user.
+  virtual Result<bool> deleteUser(std::int64_t id) = 0;
+  // Every key (user_id nullopt) or one user's keys, by name.
+  virtual Result<std::vector<ApiKey>> listApiKeys(std::optional<std::int64_t> user_id) = 0;
+  // False when there was no such key.
+  virtual Result<bool> deleteApiKey(std::int64_t id) = 0;
+
+  // --- console sessions and the audit log ---------------------------------------------------
+  virtual Result<void> createSession(const Session& session) = 0;
+  virtual Result<std::optional<Session>> findSession(std::string_view token_hash) = 0;
+  virtual Result<void> touchSession(std::string_view token_hash, UnixMillis at) = 0;
+  virtual Result<void> deleteSession(std::string_view token_hash) = 0;
+  // Ends every session of the user (password or role changed); returns how many.
+  virtual Result<int> deleteUserSessions(std::int64_t user_id) = 0;
+  // Removes sessions idle since `idle_before` or created before `created_before`.
+  virtual Result<int> deleteExpiredSessions(UnixMillis idle_before, UnixMillis created_before) = 0;
+  virtual Result<void> appendAudit(const AuditEntry& entry) = 0;
+  virtual Result<AuditPage> listAudit(const AuditQuery& query) = 0;
+
+  // --- console statistics -------------------------------------------------------------------
+  // Every bucket of [since, until) in order, zeros included. "invalid_request" when `since` is
+  // not before `until`, `bucket_ms` is not positive, or there would be more than
+  // kMaxVolumeBuckets buckets.
+  virtual Result<std::vector<VolumeBucket>> volume(const VolumeQuery& query) = 0;
+  // Grows with every commit that inserts messages or changes messages or recipients (not
+  // necessarily by one), so that watchers can poll it cheaply. Not persistent: it starts at 0.
+  virtual std::uint64_t changeSequence() const = 0;
+
   // Settings are opaque JSON documents by key ("smtp", …); secrets inside are already sealed.
   virtual Result<std::optional<std::string>> getSetting(std::string_view key) = 0;
   virtual Result<void> putSetting(std::string_view key, std::string_view value) = 0;

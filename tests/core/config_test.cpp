@@ -93,6 +93,11 @@ TEST(Config, TheDocumentedExampleFileLoadsAndMatchesTheDefaults) {
   EXPECT_EQ(config.delivery.backoff_initial, defaults.delivery.backoff_initial);
   EXPECT_EQ(config.delivery.backoff_max, defaults.delivery.backoff_max);
   EXPECT_EQ(config.delivery.mx_port, defaults.delivery.mx_port);
+  EXPECT_EQ(config.console.session_idle, defaults.console.session_idle);
+  EXPECT_EQ(config.console.session_lifetime, defaults.console.session_lifetime);
+  EXPECT_EQ(config.console.login_failures, defaults.console.login_failures);
+  EXPECT_EQ(config.console.login_failure_window, defaults.console.login_failure_window);
+  EXPECT_EQ(config.console.secure_cookies, defaults.console.secure_cookies);
   EXPECT_EQ(config.submission.listen, defaults.submission.listen);
   EXPECT_EQ(config.submission.tls_listen, defaults.submission.tls_listen);
   EXPECT_EQ(config.submission.command_timeout, defaults.submission.command_timeout);

@@ -95,6 +95,8 @@ TEST_F(DeliverabilityApi, DkimActiveWhileSpfFailsSaysToFixSpfFirst) {
   EXPECT_EQ(status(entry, 2), "warning");
   EXPECT_THAT(text(entry, 2, "reason"), HasSubstr("fix SPF first"));
   EXPECT_THAT(text(entry, 2, "next_step"), HasSubstr("Fix SPF first"));
+  EXPECT_TRUE(entry.at("checks").at(2).at("spf_first").as_bool());  // what the console shows
+  EXPECT_FALSE(entry.at("checks").at(1).at("spf_first").as_bool());
   EXPECT_EQ(status(entry, 3), "missing") << text(entry, 3, "reason");
   EXPECT_EQ(entry.at("status").as_string(), "missing");
 }

@@ -6,30 +6,7 @@
 namespace outpost::store {
 namespace {
 
-using testing::openStore;
-using testing::TempDatabase;
-
-class SqliteStoreAccounts : public ::testing::Test {
- protected:
-  void SetUp() override {
-    store_ = openStore(db_.path());
-    ASSERT_TRUE(store_);
-  }
-
-  User createUser(std::string email, Role role) {
-    User user;
-    user.email = std::move(email);
-    user.role = role;
-    user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
-    user.created_at = 1000;
-    auto created = store_->createUser(user);
-    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
-    return created.ok() ? *created : User{};
-  }
-
-  TempDatabase db_;
-  std::unique_ptr<Store> store_;
-};
+class SqliteStoreAccounts : public testing::StoreTest {};
 
 TEST(Roles, RoundTripThroughTheirNames) {
   for (auto role : {Role::kSuperAdmin, Role::kAdmin, Role::kUser, Role::kAuditor}) {

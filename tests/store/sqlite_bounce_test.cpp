@@ -11,31 +11,17 @@ namespace {
 
 using testing::insert;
 using testing::makeMessage;
-using testing::openStore;
 using testing::outcome;
-using testing::TempDatabase;
 
 constexpr UnixMillis kT0 = 1'780'000'000'000;
-constexpr UnixMillis kLease = 60'000;
 
-class SqliteStoreBounces : public ::testing::Test {
+class SqliteStoreBounces : public testing::StoreTest {
  protected:
-  void SetUp() override {
-    store_ = openStore(db_.path());
-    ASSERT_TRUE(store_);
-  }
-
-  std::vector<DueRecipient> claim(UnixMillis now) {
-    auto due = store_->claimDue(now, "node-a", now + kLease, 100);
-    EXPECT_TRUE(due.ok()) << (due.ok() ? "" : due.error().message);
-    return due.ok() ? *due : std::vector<DueRecipient>{};
-  }
-
   // Inserts a message and has the relay accept every recipient: processed, awaiting report.
   std::pair<std::string, std::vector<DueRecipient>> relayed(std::vector<std::string> to) {
     auto message = makeMessage(kT0, std::move(to));
     insert(*store_, message);
-    auto due = claim(kT0);
+    auto due = claim(kT0, "node-a");
     std::vector<RecipientUpdate> updates;
     updates.reserve(due.size());
     for (const auto& recipient : due) {
@@ -83,9 +69,6 @@ class SqliteStoreBounces : public ::testing::Test {
     EXPECT_TRUE(found.ok());
     return found.ok() ? *found : MessageDetail{};
   }
-
-  TempDatabase db_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteStoreBounces, DsnParametersComeBackWithTheClaim) {
@@ -96,7 +79,7 @@ TEST_F(SqliteStoreBounces, DsnParametersComeBackWithTheClaim) {
   message.recipients[0].orcpt = "rfc822;A@example.org";
   insert(*store_, message);
 
-  auto due = claim(kT0);
+  auto due = claim(kT0, "node-a");
   ASSERT_EQ(due.size(), 2u);
   EXPECT_EQ(due[0].notify, "SUCCESS,FAILURE,DELAY");
   EXPECT_EQ(due[0].orcpt, "rfc822;A@example.org");
@@ -115,7 +98,7 @@ TEST_F(SqliteStoreBounces, SuppressedAddressIsClaimedWithItsSuppressionWhateverI
           .ok());
   insert(*store_, makeMessage(kT0, {"GONE@example.org", "here@example.org"}));
 
-  auto due = claim(kT0);
+  auto due = claim(kT0, "node-a");
   ASSERT_EQ(due.size(), 2u);
   ASSERT_TRUE(due[0].suppression);
   EXPECT_EQ(due[0].address, "GONE@example.org");
@@ -300,7 +283,7 @@ TEST_F(SqliteStoreBounces, HardBounceSuppressesTheAddressInTheSameCommit) {
 
   // The next message to the address meets the suppression at the claim.
   insert(*store_, makeMessage(kT0 + 10'000, {"gone@example.org"}));
-  auto next = claim(kT0 + 10'000);
+  auto next = claim(kT0 + 10'000, "node-a");
   ASSERT_EQ(next.size(), 1u);
   ASSERT_TRUE(next[0].suppression);
   EXPECT_EQ(next[0].suppression->message_id, id);

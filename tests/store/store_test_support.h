@@ -106,4 +106,35 @@ inline std::vector<std::string> listAll(Store& store, ListQuery query) {
   }
 }
 
+// The fixture of the store tests: a fresh store in a temporary folder, and the steps most tests
+// take with it.
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = openStore(db_.path());
+    ASSERT_TRUE(store_);
+  }
+
+  // Leases up to 100 due recipients to `node` for a minute.
+  std::vector<DueRecipient> claim(UnixMillis now, const std::string& node = "node") {
+    auto due = store_->claimDue(now, node, now + 60'000, 100);
+    EXPECT_TRUE(due.ok()) << (due.ok() ? "" : due.error().message);
+    return due.ok() ? *due : std::vector<DueRecipient>{};
+  }
+
+  User createUser(std::string email, Role role) {
+    User user;
+    user.email = std::move(email);
+    user.role = role;
+    user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+    user.created_at = 1000;
+    auto created = store_->createUser(user);
+    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+    return created.ok() ? *created : User{};
+  }
+
+  TempDatabase db_;
+  std::unique_ptr<Store> store_;
+};
+
 }  // namespace outpost::store::testing

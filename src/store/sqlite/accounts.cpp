@@ -1,6 +1,7 @@
-// Users, API keys and settings. E-mail addresses compare without case (the column's
-// collation); names and prefixes are unique, and taken ones are reported as "conflict".
-// Lookup arguments come from logins and API requests: they are only bound, never spliced.
+// Users, API keys and settings (sessions and the audit log are in sessions.cpp). E-mail addresses
+// compare without case (the column's collation); names and prefixes are unique, and taken ones are
+// reported as "conflict". Lookup arguments come from logins and API requests: they are only bound,
+// never spliced.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -70,32 +71,52 @@ std::string jsonArray(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+// Reads the key at the current row of `row` (columns kApiKeyColumns) with its domains.
+Result<ApiKey> readApiKey(Connection& connection, const Query& row) {
+  ApiKey key;
+  key.id = row.int64(0);
+  key.name = row.text(1);
+  key.user_id = row.int64(2);
+  key.scope = row.text(3);
+  key.prefix = row.text(5);
+  key.secret_hash = row.text(6);
+  key.created_at = row.int64(7);
+  Query domains(connection, "SELECT value FROM json_each(?) WHERE type = 'text'");
+  domains.bind(1, row.textView(4));
+  for (;;) {
+    auto domain = domains.step();
+    if (!domain) return domain.takeError();
+    if (!*domain) break;
+    key.domains.push_back(domains.text(0));
+  }
+  return key;
+}
+
 Result<std::optional<ApiKey>> findApiKey(Connection& connection, const char* column,
                                          std::string_view value) {
-  ApiKey key;
-  {
-    Query find(connection, std::string(kApiKeyColumns) + " WHERE " + column + " = ?");
-    find.bind(1, value);
-    auto row = find.step();
-    if (!row) return row.takeError();
-    if (!*row) return std::optional<ApiKey>();
-    key.id = find.int64(0);
-    key.name = find.text(1);
-    key.user_id = find.int64(2);
-    key.scope = find.text(3);
-    key.prefix = find.text(5);
-    key.secret_hash = find.text(6);
-    key.created_at = find.int64(7);
-    Query domains(connection, "SELECT value FROM json_each(?) WHERE type = 'text'");
-    domains.bind(1, find.textView(4));
-    for (;;) {
-      auto domain = domains.step();
-      if (!domain) return domain.takeError();
-      if (!*domain) break;
-      key.domains.push_back(domains.text(0));
-    }
-  }
-  return std::optional<ApiKey>(std::move(key));
+  Query find(connection, std::string(kApiKeyColumns) + " WHERE " + column + " = ?");
+  find.bind(1, value);
+  auto row = find.step();
+  if (!row) return row.takeError();
+  if (!*row) return std::optional<ApiKey>();
+  auto key = readApiKey(connection, find);
+  if (!key) return key.takeError();
+  return std::optional<ApiKey>(std::move(*key));
+}
+
+// Runs a one-statement change and tells whether it changed a row.
+template <class Bind>
+Result<bool> changeOne(Writer& writer, const char* sql, Bind bind) {
+  bool changed = false;
+  auto done = writer.run([&](Connection& connection) -> Result<void> {
+    Query change(connection, sql);
+    bind(change);
+    if (auto ran = change.run(); !ran) return ran;
+    changed = change.changes() > 0;
+    return success();
+  });
+  if (!done) return done.takeError();
+  return changed;
 }
 
 std::int64_t nowMillis() {
@@ -143,6 +164,56 @@ Result<std::optional<User>> SqliteStore::firstSuperAdmin() {
     return findUser(connection, std::string(kUserColumns) + " WHERE role = ? ORDER BY id LIMIT 1",
                     std::string(toString(Role::kSuperAdmin)));
   });
+}
+
+Result<std::vector<User>> SqliteStore::listUsers() {
+  return read([&](Connection& connection) -> Result<std::vector<User>> {
+    Query list(connection, std::string(kUserColumns) + " ORDER BY email");
+    std::vector<User> users;
+    for (;;) {
+      auto row = list.step();
+      if (!row) return row.takeError();
+      if (!*row) break;
+      users.push_back(readUser(list));
+    }
+    return users;
+  });
+}
+
+Result<bool> SqliteStore::updateUser(const User& user) {
+  return changeOne(
+      *writer_, "UPDATE users SET role = ?, password_hash = ? WHERE id = ?", [&](Query& update) {
+        update.bind(1, toString(user.role)).bind(2, user.password_hash).bind(3, user.id);
+      });
+}
+
+Result<bool> SqliteStore::deleteUser(std::int64_t id) {
+  // API keys and sessions go with it (ON DELETE CASCADE); messages keep their owner id.
+  return changeOne(*writer_, "DELETE FROM users WHERE id = ?",
+                   [&](Query& remove) { remove.bind(1, id); });
+}
+
+Result<std::vector<ApiKey>> SqliteStore::listApiKeys(std::optional<std::int64_t> user_id) {
+  return read([&](Connection& connection) -> Result<std::vector<ApiKey>> {
+    Query list(connection,
+               std::string(kApiKeyColumns) + " WHERE ?1 IS NULL OR user_id = ?1 ORDER BY name");
+    list.bind(1, user_id);
+    std::vector<ApiKey> keys;
+    for (;;) {
+      auto row = list.step();
+      if (!row) return row.takeError();
+      if (!*row) break;
+      auto key = readApiKey(connection, list);
+      if (!key) return key.takeError();
+      keys.push_back(std::move(*key));
+    }
+    return keys;
+  });
+}
+
+Result<bool> SqliteStore::deleteApiKey(std::int64_t id) {
+  return changeOne(*writer_, "DELETE FROM api_keys WHERE id = ?",
+                   [&](Query& remove) { remove.bind(1, id); });
 }
 
 Result<ApiKey> SqliteStore::createApiKey(const ApiKey& key) {
@@ -228,17 +299,8 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::listSettin
 }
 
 Result<bool> SqliteStore::deleteSetting(std::string_view key) {
-  bool deleted = false;
-  auto done = writer_->run([&](Connection& connection) -> Result<void> {
-    Query remove(connection, "DELETE FROM settings WHERE key = ?");
-    remove.bind(1, key);
-    auto removed = remove.run();
-    if (!removed) return removed;
-    deleted = remove.changes() > 0;
-    return success();
-  });
-  if (!done) return done.takeError();
-  return deleted;
+  return changeOne(*writer_, "DELETE FROM settings WHERE key = ?",
+                   [&](Query& remove) { remove.bind(1, key); });
 }
 
 }  // namespace outpost::store::sqlite

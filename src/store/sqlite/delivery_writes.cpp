@@ -108,7 +108,7 @@ Result<std::vector<DueRecipient>> SqliteStore::claimDue(UnixMillis now,
                                                         UnixMillis lease_until, int limit) {
   std::vector<DueRecipient> claimed;
   if (limit <= 0) return claimed;
-  auto done = writer_->run([&](Connection& connection) -> Result<void> {
+  auto done = writeMessages([&](Connection& connection) -> Result<void> {
     claimed.clear();
     {
       Query due(connection, kClaimDueSql);
@@ -172,7 +172,7 @@ Result<std::string> SqliteStore::loadRaw(std::string_view message_id) {
 
 Result<void> SqliteStore::recordOutcomes(const std::vector<RecipientUpdate>& updates) {
   if (updates.empty()) return success();
-  return writer_->run([&](Connection& connection) -> Result<void> {
+  return writeMessages([&](Connection& connection) -> Result<void> {
     std::set<std::string> touched;
     for (const auto& update : updates) {
       if (auto done = recordOne(connection, update, touched); !done) return done;
@@ -183,7 +183,7 @@ Result<void> SqliteStore::recordOutcomes(const std::vector<RecipientUpdate>& upd
 
 Result<void> SqliteStore::postpone(const std::vector<Postponement>& postponements) {
   if (postponements.empty()) return success();
-  return writer_->run([&](Connection& connection) -> Result<void> {
+  return writeMessages([&](Connection& connection) -> Result<void> {
     std::set<std::string> touched;
     for (const auto& postponement : postponements) {
       Query set(connection,
@@ -202,7 +202,7 @@ Result<void> SqliteStore::postpone(const std::vector<Postponement>& postponement
 }
 
 Result<void> SqliteStore::releaseLeases(std::string_view lease_owner) {
-  return writer_->run([&](Connection& connection) -> Result<void> {
+  return writeMessages([&](Connection& connection) -> Result<void> {
     std::set<std::string> touched;
     // The IN term lets SQLite walk the small recipients_due index, not every recipient.
     constexpr const char* kLeased =

@@ -126,28 +126,53 @@ Result<InsertOutcome> SqliteStore::insertMessage(const NewMessage& message) {
     return Error::permanentFailure("invalid_request", "a message needs at least one recipient");
   }
   InsertOutcome outcome;
-  auto done =
-      writer_->run([&](Connection& connection) { return insertJob(connection, message, outcome); });
+  auto done = writeMessages(
+      [&](Connection& connection) { return insertJob(connection, message, outcome); });
   if (!done) return done.takeError();
   return outcome;
 }
 
+Result<int> retryRecipients(Connection& connection, std::string_view id, UnixMillis now) {
+  Query retry(connection,
+              "UPDATE recipients SET processing_status = 'queued', delivery_status = 'unknown',"
+              " next_attempt_at = ? WHERE message_id = ? AND ((processing_status = 'queued'"
+              " AND attempts > 0) OR processing_status = 'failure')");
+  retry.bind(1, now).bind(2, id);
+  if (auto updated = retry.run(); !updated) return updated.takeError();
+  const int count = retry.changes();
+  if (count == 0) return 0;
+  if (auto event = addEvent(connection, id, "", now, "retry", recipientCount(count)); !event) {
+    return event.takeError();
+  }
+  if (auto refreshed = refreshSummary(connection, id); !refreshed) return refreshed.takeError();
+  return count;
+}
+
+Result<int> cancelRecipients(Connection& connection, std::string_view id, UnixMillis now) {
+  // Recipients being delivered right now are processing, not queued: they are left alone.
+  Query cancel(connection,
+               "UPDATE recipients SET processing_status = 'cancelled',"
+               " delivery_status = 'failed', next_attempt_at = NULL"
+               " WHERE message_id = ? AND processing_status = 'queued' AND lease_owner IS NULL");
+  cancel.bind(1, id);
+  if (auto updated = cancel.run(); !updated) return updated.takeError();
+  const int count = cancel.changes();
+  if (count == 0) return 0;
+  if (auto event = addEvent(connection, id, "", now, "cancelled", recipientCount(count)); !event) {
+    return event.takeError();
+  }
+  if (auto refreshed = refreshSummary(connection, id); !refreshed) return refreshed.takeError();
+  return count;
+}
+
 Result<int> SqliteStore::retryMessage(std::string_view id, UnixMillis now) {
   int count = 0;
-  auto done = writer_->run([&](Connection& connection) -> Result<void> {
+  auto done = writeMessages([&](Connection& connection) -> Result<void> {
     if (auto exists = requireMessage(connection, id); !exists) return exists;
-    Query retry(connection,
-                "UPDATE recipients SET processing_status = 'queued', delivery_status = 'unknown',"
-                " next_attempt_at = ? WHERE message_id = ? AND ((processing_status = 'queued'"
-                " AND attempts > 0) OR processing_status = 'failure')");
-    retry.bind(1, now).bind(2, id);
-    if (auto updated = retry.run(); !updated) return updated;
-    count = retry.changes();
-    if (count == 0) return success();
-    if (auto event = addEvent(connection, id, "", now, "retry", recipientCount(count)); !event) {
-      return event;
-    }
-    return refreshSummary(connection, id);
+    auto retried = retryRecipients(connection, id, now);
+    if (!retried) return retried.takeError();
+    count = *retried;
+    return success();
   });
   if (!done) return done.takeError();
   return count;
@@ -155,22 +180,12 @@ Result<int> SqliteStore::retryMessage(std::string_view id, UnixMillis now) {
 
 Result<int> SqliteStore::cancelMessage(std::string_view id, UnixMillis now) {
   int count = 0;
-  auto done = writer_->run([&](Connection& connection) -> Result<void> {
+  auto done = writeMessages([&](Connection& connection) -> Result<void> {
     if (auto exists = requireMessage(connection, id); !exists) return exists;
-    // Recipients being delivered right now are processing, not queued: they are left alone.
-    Query cancel(connection,
-                 "UPDATE recipients SET processing_status = 'cancelled',"
-                 " delivery_status = 'failed', next_attempt_at = NULL"
-                 " WHERE message_id = ? AND processing_status = 'queued' AND lease_owner IS NULL");
-    cancel.bind(1, id);
-    if (auto updated = cancel.run(); !updated) return updated;
-    count = cancel.changes();
-    if (count == 0) return success();
-    if (auto event = addEvent(connection, id, "", now, "cancelled", recipientCount(count));
-        !event) {
-      return event;
-    }
-    return refreshSummary(connection, id);
+    auto cancelled = cancelRecipients(connection, id, now);
+    if (!cancelled) return cancelled.takeError();
+    count = *cancelled;
+    return success();
   });
   if (!done) return done.takeError();
   return count;

@@ -111,7 +111,7 @@ Result<std::optional<RecipientRef>> SqliteStore::findRecipient(std::int64_t reci
 Result<std::int64_t> SqliteStore::recordReport(const DeliveryReport& report,
                                                const ReportEffect& effect) {
   std::int64_t report_id = 0;
-  auto done = writer_->run([&](Connection& connection) {
+  auto done = writeMessages([&](Connection& connection) {
     return recordReportJob(connection, report, effect, report_id);
   });
   if (!done) return done.takeError();

@@ -2,6 +2,8 @@
 // files share. Internal to the store module.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +38,10 @@ class SqliteStore final : public Store {
   Result<std::string> transcript(std::string_view id, int number) override;
   Result<int> retryMessage(std::string_view id, UnixMillis now) override;
   Result<int> cancelMessage(std::string_view id, UnixMillis now) override;
+  Result<BulkOutcome> retryMessages(const std::vector<std::string>& ids,
+                                    UnixMillis now) override;
+  Result<BulkOutcome> cancelMessages(const std::vector<std::string>& ids,
+                                     UnixMillis now) override;
 
   Result<User> createUser(const User& user) override;
   Result<std::optional<User>> findUserByEmail(std::string_view email) override;
@@ -44,6 +50,23 @@ class SqliteStore final : public Store {
   Result<ApiKey> createApiKey(const ApiKey& key) override;
   Result<std::optional<ApiKey>> findApiKeyByPrefix(std::string_view prefix) override;
   Result<std::optional<ApiKey>> findApiKeyByName(std::string_view name) override;
+  Result<std::vector<User>> listUsers() override;
+  Result<bool> updateUser(const User& user) override;
+  Result<bool> deleteUser(std::int64_t id) override;
+  Result<std::vector<ApiKey>> listApiKeys(std::optional<std::int64_t> user_id) override;
+  Result<bool> deleteApiKey(std::int64_t id) override;
+  Result<void> createSession(const Session& session) override;
+  Result<std::optional<Session>> findSession(std::string_view token_hash) override;
+  Result<void> touchSession(std::string_view token_hash, UnixMillis at) override;
+  Result<void> deleteSession(std::string_view token_hash) override;
+  Result<int> deleteUserSessions(std::int64_t user_id) override;
+  Result<int> deleteExpiredSessions(UnixMillis idle_before, UnixMillis created_before) override;
+  Result<void> appendAudit(const AuditEntry& entry) override;
+  Result<AuditPage> listAudit(const AuditQuery& query) override;
+  Result<std::vector<VolumeBucket>> volume(const VolumeQuery& query) override;
+  std::uint64_t changeSequence() const override {
+    return changes_.load(std::memory_order_acquire);
+  }
   Result<std::optional<std::string>> getSetting(std::string_view key) override;
   Result<void> putSetting(std::string_view key, std::string_view value) override;
   Result<std::vector<std::pair<std::string, std::string>>> listSettings(
@@ -82,9 +105,18 @@ class SqliteStore final : public Store {
     return result;
   }
 
+  // Runs a write job that inserts or changes messages or recipients; once it has committed,
+  // changeSequence() moves so that watchers (the console's live updates) see it.
+  Result<void> writeMessages(const Writer::Work& work) {
+    auto done = writer_->run(work);
+    if (done) changes_.fetch_add(1, std::memory_order_release);
+    return done;
+  }
+
   // Declared in this order so that the readers close before the writer.
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<ReaderPool> readers_;
+  std::atomic<std::uint64_t> changes_{0};
 };
 
 // --- helpers shared by the source files (summary.cpp, suppressions.cpp) --------------------
@@ -99,6 +131,10 @@ Result<void> addEvent(Connection& connection, std::string_view message_id,
 Error notFound(std::string_view what);
 // Adds or replaces the suppression of its address (lowercased here).
 Result<void> upsertSuppression(Connection& connection, const Suppression& suppression);
+// The writes of retryMessage and cancelMessage for one existing message, inside a writer job;
+// return how many recipients changed (bulk.cpp runs them for many messages in one commit).
+Result<int> retryRecipients(Connection& connection, std::string_view id, UnixMillis now);
+Result<int> cancelRecipients(Connection& connection, std::string_view id, UnixMillis now);
 // Whether an attempt's reply (0 = none) was an error.
 inline bool isFailedReply(int code) { return code == 0 || code >= 400; }
 

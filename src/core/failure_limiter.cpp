@@ -1,19 +1,20 @@
-#include "inbound/auth_limiter.h"
+#include "core/failure_limiter.h"
 
-namespace outpost::inbound {
+namespace outpost {
 
-AuthLimiter::AuthLimiter(std::size_t max_failures, std::chrono::seconds window, const Clock& clock)
+FailureLimiter::FailureLimiter(std::size_t max_failures, std::chrono::seconds window,
+                               const Clock& clock)
     : max_failures_(max_failures),
       window_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(window).count()),
       clock_(clock) {}
 
-void AuthLimiter::expire(std::deque<UnixMillis>& failures, UnixMillis now) const {
+void FailureLimiter::expire(std::deque<UnixMillis>& failures, UnixMillis now) const {
   while (!failures.empty() && failures.front() <= now - window_ms_) failures.pop_front();
 }
 
-UnixMillis AuthLimiter::blockedFor(const std::string& address) {
+UnixMillis FailureLimiter::blockedFor(const std::string& key) {
   std::lock_guard lock(mutex_);
-  auto found = failures_.find(address);
+  auto found = failures_.find(key);
   if (found == failures_.end()) return 0;
   const UnixMillis now = clock_.now();
   expire(found->second, now);
@@ -26,10 +27,10 @@ UnixMillis AuthLimiter::blockedFor(const std::string& address) {
   return freed_at - now;
 }
 
-void AuthLimiter::recordFailure(const std::string& address) {
+void FailureLimiter::recordFailure(const std::string& key) {
   std::lock_guard lock(mutex_);
   const UnixMillis now = clock_.now();
-  auto& failures = failures_[address];
+  auto& failures = failures_[key];
   expire(failures, now);
   failures.push_back(now);
   // A client hammering away cannot grow the list without bound.
@@ -43,4 +44,4 @@ void AuthLimiter::recordFailure(const std::string& address) {
   }
 }
 
-}  // namespace outpost::inbound
+}  // namespace outpost

@@ -1,9 +1,9 @@
-// Failed SMTP logins per client address: five in ten minutes, then refused until they age out.
-#include "inbound/auth_limiter.h"
+// Failed logins per key (a client address): five in ten minutes, then refused until they age out.
+#include "core/failure_limiter.h"
 
 #include <gtest/gtest.h>
 
-namespace outpost::inbound {
+namespace outpost {
 namespace {
 
 class ManualClock final : public Clock {
@@ -15,9 +15,9 @@ class ManualClock final : public Clock {
   UnixMillis now_ = 1'800'000'000'000;
 };
 
-TEST(AuthLimiter, BlocksAnAddressAfterFiveFailuresInTheWindow) {
+TEST(FailureLimiter, BlocksAnAddressAfterFiveFailuresInTheWindow) {
   ManualClock clock;
-  AuthLimiter limiter(5, std::chrono::minutes(10), clock);
+  FailureLimiter limiter(5, std::chrono::minutes(10), clock);
   for (int i = 0; i < 4; ++i) {
     limiter.recordFailure("192.0.2.1");
     clock.advance(1000);
@@ -29,18 +29,18 @@ TEST(AuthLimiter, BlocksAnAddressAfterFiveFailuresInTheWindow) {
   EXPECT_EQ(limiter.blockedFor("192.0.2.2"), 0);  // other clients are not affected
 }
 
-TEST(AuthLimiter, FailuresAgeOutOfTheWindow) {
+TEST(FailureLimiter, FailuresAgeOutOfTheWindow) {
   ManualClock clock;
-  AuthLimiter limiter(5, std::chrono::minutes(10), clock);
+  FailureLimiter limiter(5, std::chrono::minutes(10), clock);
   for (int i = 0; i < 5; ++i) limiter.recordFailure("2001:db8::1");
   EXPECT_GT(limiter.blockedFor("2001:db8::1"), 0);
   clock.advance(600'000);
   EXPECT_EQ(limiter.blockedFor("2001:db8::1"), 0);
 }
 
-TEST(AuthLimiter, AGuesserWhoKeepsTryingStaysBlocked) {
+TEST(FailureLimiter, AGuesserWhoKeepsTryingStaysBlocked) {
   ManualClock clock;
-  AuthLimiter limiter(5, std::chrono::minutes(10), clock);
+  FailureLimiter limiter(5, std::chrono::minutes(10), clock);
   for (int i = 0; i < 50; ++i) {
     limiter.recordFailure("198.51.100.9");
     clock.advance(60'000);
@@ -50,4 +50,4 @@ TEST(AuthLimiter, AGuesserWhoKeepsTryingStaysBlocked) {
 }
 
 }  // namespace
-}  // namespace outpost::inbound
+}  // namespace outpost
