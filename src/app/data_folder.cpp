@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/clock.h"
 #include "core/credentials.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -38,10 +39,11 @@ Result<store::User> ensureSuperAdmin(store::Store& store, const Config& config) 
   user.email = "admin@" + config.hostname;
   user.role = store::Role::kSuperAdmin;
   user.password_hash = std::move(*hashed);
+  user.created_at = SystemClock().now();
   auto created = store.createUser(user);
   if (!created) return created.takeError();
   std::cerr << "outpost: created the first super admin " << created->email << " with password "
-            << password << " (shown once)\n";
+            << password << " (shown once; log in to the console at the HTTP address with it)\n";
   return created;
 }
 
