@@ -1,5 +1,10 @@
--- wrk script: POST /api/v1/messages with the key from OUTPOST_KEY; counts 201 answers.
+-- wrk script: POST /api/v1/messages with the key from OUTPOST_KEY; counts 201 answers. The text
+-- body is about OUTPOST_BENCH_SIZE bytes (default 1,120) in lines of 72 characters.
 local key = os.getenv("OUTPOST_KEY")
+local size = tonumber(os.getenv("OUTPOST_BENCH_SIZE") or "1120")
+-- 72 characters and a JSON-escaped line feed (\n: two bytes here, CRLF in the message).
+local line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\\n"
+local text = string.rep(line, math.max(1, math.floor(size / 74)))
 local counter = 0
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer " .. key
@@ -9,7 +14,7 @@ request = function()
   counter = counter + 1
   local body = string.format(
     '{"from":"bench@example.com","to":["r%d@example.org"],"subject":"bench %d",' ..
-    '"text":"%s"}', counter, counter, string.rep("Lorem ipsum dolor sit amet. ", 40))
+    '"text":"%s"}', counter, counter, text)
   return wrk.format(nil, nil, nil, body)
 end
 
