@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "store/sqlite/writer.h"
 #include "store_test_support.h"
 
 namespace outpost::store {
@@ -261,6 +262,74 @@ TEST(SqliteStoreDurability, WriterKilledMidStreamLosesNoAcknowledgedMessage) {
         << sqlite3_errmsg(raw);
     sqlite3_close(raw);
   }
+}
+
+// Each job of a group runs in a savepoint whose statement journal is kept in memory up to
+// 120 KiB and spills to a file past that; undoing a failed job must work from either.
+TEST(SqliteStoreDurability, AFailedJobsLargeChangesAreUndoneWhileItsGroupCommits) {
+  TempDatabase db;
+  auto opened = sqlite::Connection::open(db.path(), sqlite::Connection::Mode::kReadWrite, 5000);
+  ASSERT_TRUE(opened);
+  ASSERT_TRUE((*opened)->exec("PRAGMA journal_mode = WAL").ok());
+  ASSERT_TRUE((*opened)->exec("CREATE TABLE rows (job INTEGER, body BLOB)").ok());
+  ASSERT_TRUE((*opened)
+                  ->exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                         "WHERE i < 3000) INSERT INTO rows SELECT 0, randomblob(4000) FROM n")
+                  .ok());
+  sqlite::Writer writer(std::move(*opened));
+
+  // Rewrites `count` of the existing rows (pages the statement journal must keep the old
+  // content of) and adds as many, then fails or succeeds.
+  auto job = [](int number, int count, bool fail) {
+    return [=](sqlite::Connection& connection) -> Result<void> {
+      sqlite::Query update(connection,
+                           "UPDATE rows SET job = ?, body = randomblob(4000) WHERE rowid IN "
+                           "(SELECT rowid FROM rows WHERE job = 0 LIMIT ?)");
+      update.bind(1, number).bind(2, count);
+      if (auto done = update.step(); !done) return done.takeError();
+      sqlite::Query insert(connection,
+                           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+                           "i < ?) INSERT INTO rows SELECT ?, randomblob(4000) FROM n");
+      insert.bind(1, count).bind(2, -number);
+      if (auto done = insert.step(); !done) return done.takeError();
+      if (fail) return Error::permanentFailure("invalid_request", "this job fails on purpose");
+      return success();
+    };
+  };
+  struct Plan {
+    int number;
+    int count;  // 10 rows: ~40 KiB of journal, in memory; 2,500 rows: ~10 MiB, spilled
+    bool fail;
+  };
+  const std::vector<Plan> plans = {{1, 10, false},  {2, 10, true},  {3, 10, false},
+                                   {4, 2500, true}, {5, 10, false}, {6, 2500, false}};
+  std::vector<Result<void>> outcomes(plans.size(), success());
+  std::vector<std::thread> threads;
+  for (std::size_t index = 0; index < plans.size(); ++index) {
+    threads.emplace_back([&, index] {
+      auto work = job(plans[index].number, plans[index].count, plans[index].fail);
+      outcomes[index] = writer.run(work);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  auto check = sqlite::Connection::open(db.path(), sqlite::Connection::Mode::kReadOnly, 5000);
+  ASSERT_TRUE(check);
+  for (std::size_t index = 0; index < plans.size(); ++index) {
+    const Plan& plan = plans[index];
+    EXPECT_EQ(outcomes[index].ok(), !plan.fail)
+        << "job " << plan.number << ": "
+        << (outcomes[index].ok() ? std::string() : outcomes[index].error().message);
+    sqlite::Query count(**check, "SELECT count(*) FROM rows WHERE job IN (?, ?)");
+    count.bind(1, plan.number).bind(2, -plan.number);
+    auto row = count.step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(count.int64(0), plan.fail ? 0 : 2 * plan.count) << "job " << plan.number;
+  }
+  sqlite::Query total(**check, "SELECT count(*) FROM rows");
+  auto row = total.step();
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ(total.int64(0), 3000 + 10 * 3 + 2500);
 }
 
 }  // namespace

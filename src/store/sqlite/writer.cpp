@@ -39,7 +39,7 @@ Result<void> Writer::submit(const Work& work, bool alone) {
   std::unique_lock lock(mutex_);
   queue_.push_back(&job);
   work_ready_.notify_one();
-  work_done_.wait(lock, [&] { return job.done; });
+  job.finished.wait(lock, [&] { return job.done; });
   return std::move(job.outcome);
 }
 
@@ -67,10 +67,14 @@ void Writer::loop() {
     if (!group.empty()) runGroup(group);
     jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
     {
+      // Notified under the lock: a caller cannot see `done`, return and destroy its Job (and
+      // its condition variable) before the notification has been made.
       std::lock_guard lock(mutex_);
-      for (Job* job : batch) job->done = true;
+      for (Job* job : batch) {
+        job->done = true;
+        job->finished.notify_one();
+      }
     }
-    work_done_.notify_all();
     batch.clear();
   }
 }

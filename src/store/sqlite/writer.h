@@ -45,6 +45,10 @@ class Writer {
     bool alone;
     Result<void> outcome;
     bool done = false;
+    // Each caller waits on its own signal: one shared condition variable woke every waiting
+    // caller on every commit (a dozen futex wake-ups and sleeps per commit under load, each a
+    // context switch) to find that only some of them were done.
+    std::condition_variable finished;
   };
 
   Result<void> submit(const Work& work, bool alone);
@@ -55,7 +59,6 @@ class Writer {
   std::unique_ptr<Connection> connection_;
   std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::condition_variable work_done_;
   std::vector<Job*> queue_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> commits_{0};
