@@ -5,9 +5,10 @@ session) and relays to its own Postfix smtp-sink that counts what arrives; outpo
 through its HTTP API (wrk). Per message size and signing: messages/s accepted (smtp-source done)
 and delivered (the sink has them all), CPU seconds per 1,000 messages (every process of the
 system, not the load generator or the sink), peak memory (PSS summed over the system's
-processes), and the accept latency at half of the system's own accepted rate (bench/
-smtp_latency_probe.cpp). Before each measured run a few messages go to a dumping sink and their
-DKIM signatures are verified with dkimpy, so a signed row is known to sign.
+processes), and the accept latency at half of the system's own accepted rate
+(bench/latency_probe.cpp, over SMTP or the HTTP API). Before each measured run a few messages go
+to a dumping sink and their DKIM signatures are verified with dkimpy, so a signed row is known
+to sign.
 
 Beside them, the machine's ceilings: `openssl speed -multi 2` RSA-2048 and Ed25519 sign/s and
 the disk's fsync rate. See docs/benchmarks.md.
@@ -55,10 +56,11 @@ def smtp_source(port, count, size, sessions):
                     f"127.0.0.1:{port}"], check=True, capture_output=True, timeout=900)
 
 
-def probe_latency(probe, port, rate, seconds, size):
+def probe_latency(probe, port, rate, seconds, size, key=None):
+    protocol = ["--protocol", "http", "--key", key] if key else []
     result = subprocess.run([probe, "--port", str(port), "--rate", f"{rate:.0f}", "--seconds",
                              str(seconds), "--sessions", "10", "--size", str(size),
-                             "--from", SENDER, "--to", RECIPIENT],
+                             "--from", SENDER, "--to", RECIPIENT, *protocol],
                             capture_output=True, text=True, timeout=seconds + 120)
     figures = json.loads(result.stdout)
     if figures["failed"]:
@@ -113,20 +115,22 @@ def dkim_record_of(key_path, signing):
 
 def measure(row, port, sink, meter, sessions):
     meter.start()
-    started = time.monotonic()
-    smtp_source(port, row.count, row.size, sessions)
-    accepted_at = time.monotonic()
-    delivered_at = sink.wait_for(row.count, timeout=900)
-    cpu, peak = meter.stop()
+    try:
+        started = time.monotonic()
+        smtp_source(port, row.count, row.size, sessions)
+        accepted_at = time.monotonic()
+        delivered_at = sink.wait_for(row.count, timeout=900)
+    finally:
+        cpu, peak = meter.stop()
     row.accepted = row.count / (accepted_at - started)
     row.delivered = row.count / (delivered_at - started)
     row.cpu_per_1000 = cpu * 1000 / row.count
     row.peak_mib = peak / 1024
 
 
-def measure_latency(row, args, port):
+def measure_latency(row, args, port, key=None):
     row.half_load = row.accepted / 2
-    figures = probe_latency(args.probe, port, row.half_load, args.probe_seconds, row.size)
+    figures = probe_latency(args.probe, port, row.half_load, args.probe_seconds, row.size, key)
     row.p50_ms, row.p99_ms = figures["p50_ms"], figures["p99_ms"]
 
 
@@ -213,36 +217,40 @@ def run_outpost(row, args, system):
 
 def run_outpost_http(row, args, system):
     """The HTTP API under wrk (16 connections, a fixed time): accepted = 201 answers per second,
-    delivered = those messages at the sink; latency is wrk's, at full load."""
+    delivered = those messages at the sink; then the latency probe at half that rate. wrk's own
+    latencies (at full load, 16 requests always in flight) go to the JSON results only."""
     sink = peers.CountingSink().start()
     outpost = system.outpost
     try:
         system.relay_to(sink.port)
         pid = outpost.process.pid
         meter = peers.ProcessMeter(lambda: [pid]).start()
-        env = dict(os.environ, OUTPOST_KEY=outpost.key, OUTPOST_BENCH_SIZE=str(row.size))
-        started = time.monotonic()
-        result = subprocess.run(["wrk", "-t1", "-c16", f"-d{args.http_seconds}s", "-s",
-                                 os.path.join(HERE, "intake.lua"),
-                                 outpost.url + "/api/v1/messages"], env=env,
-                                capture_output=True, text=True, timeout=args.http_seconds + 60)
-        accepted_at = time.monotonic()
-        found = re.search(r"wrk: (\d+) requests, (\d+) errors \(non-2xx (\d+)\), p50 ([\d.]+) ms, "
-                          r"p99 ([\d.]+) ms", result.stdout)
-        if not found:
-            raise AssertionError(f"wrk said: {result.stdout}{result.stderr}")
-        requests, errors, non2xx = (int(found.group(n)) for n in (1, 2, 3))
-        created = requests - non2xx
-        if errors or non2xx:
-            raise AssertionError(f"wrk: {errors} errors and {non2xx} answers other than 201")
-        delivered_at = sink.wait_for(created, timeout=900)
-        cpu, peak = meter.stop()
+        try:
+            env = dict(os.environ, OUTPOST_KEY=outpost.key, OUTPOST_BENCH_SIZE=str(row.size))
+            started = time.monotonic()
+            result = subprocess.run(
+                ["wrk", "-t1", "-c16", f"-d{args.http_seconds}s", "-s",
+                 os.path.join(HERE, "intake.lua"), outpost.url + "/api/v1/messages"],
+                env=env, capture_output=True, text=True, timeout=args.http_seconds + 60)
+            accepted_at = time.monotonic()
+            found = re.search(r"wrk: (\d+) requests, (\d+) errors \(non-2xx (\d+)\), "
+                              r"p50 ([\d.]+) ms, p99 ([\d.]+) ms", result.stdout)
+            if not found:
+                raise AssertionError(f"wrk said: {result.stdout}{result.stderr}")
+            requests, errors, non2xx = (int(found.group(n)) for n in (1, 2, 3))
+            created = requests - non2xx
+            if errors or non2xx:
+                raise AssertionError(f"wrk: {errors} errors and {non2xx} answers other than 201")
+            delivered_at = sink.wait_for(created, timeout=900)
+        finally:
+            cpu, peak = meter.stop()
         row.count = created
         row.accepted = created / (accepted_at - started)
         row.delivered = created / (delivered_at - started)
         row.cpu_per_1000 = cpu * 1000 / created
         row.peak_mib = peak / 1024
-        row.p50_ms, row.p99_ms = float(found.group(4)), float(found.group(5))
+        row.full_load_p50_ms, row.full_load_p99_ms = float(found.group(4)), float(found.group(5))
+        measure_latency(row, args, outpost.port, outpost.key)
     finally:
         sink.stop()
     return row
@@ -300,12 +308,8 @@ def table(rows):
         peer = postfix.get((row.size, row.signing))
         ratio = f"{row.delivered / peer.delivered:.2f}x" if (
             peer and row is not peer and row.delivered) else ""
-        if row.half_load:
-            latency = f"{row.p50_ms:.1f} / {row.p99_ms:.1f} at {row.half_load:.0f} msg/s"
-        elif row.p50_ms is not None:
-            latency = f"{row.p50_ms:.1f} / {row.p99_ms:.1f} at full load"
-        else:
-            latency = ""
+        latency = (f"{row.p50_ms:.1f} / {row.p99_ms:.1f} at {row.half_load:.0f} msg/s"
+                   if row.half_load else "")
         system = "Postfix + OpenDKIM" if row.system == "postfix" and row.signing else (
             "Postfix" if row.system == "postfix" else "outpost")
         load = "smtp-source, 20 sessions" if row.load == "smtp" else "HTTP API, wrk 16 conn."
@@ -342,6 +346,7 @@ def main():
     parser.add_argument("--signing", default="none,rsa2048,ed25519")
     parser.add_argument("--json", help="write the results here too")
     args = parser.parse_args()
+    peers.stop_on_signals()
     args.binary = os.path.abspath(args.binary)
     args.probe = os.path.abspath(args.probe)
     if args.quick:

@@ -7,7 +7,9 @@ Everything listens on 127.0.0.1 on free ports, lives in a temporary folder and i
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -16,6 +18,13 @@ import harness
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+def stop_on_signals():
+    """SIGTERM (a stopped benchmark, a CI timeout) unwinds like an exception: the `finally`
+    blocks stop outpost, Postfix, OpenDKIM and the sinks, and the harness's exit hook kills any
+    child left. Without it Python would die at once and leave them running."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
 
 
 # --- /proc meters -------------------------------------------------------------------------------
@@ -247,8 +256,9 @@ class OpenDkim:
             ["/usr/sbin/opendkim", "-f", "-x", config], stdout=log, stderr=log,
             start_new_session=True))
         log.close()
-        harness.wait_for(lambda: os.path.exists(self.socket_path) or self.process.poll() is not None,
-                         30, what="OpenDKIM's socket")
+        harness.wait_for(
+            lambda: os.path.exists(self.socket_path) or self.process.poll() is not None, 30,
+            what="OpenDKIM's socket")
         if self.process.poll() is not None:
             with open(os.path.join(self.folder, "opendkim.out"), errors="replace") as handle:
                 raise AssertionError(f"opendkim exited: {handle.read()}")
@@ -318,8 +328,14 @@ class TunedPostfix(harness.PostfixRelay):
                           "milter_protocol": "6"})
         super().__init__({}, hostname="postfix.bench.test", extra_main=extra)
 
+    def start(self):
+        super().start()
+        # Kept: the meter's thread may still ask after stop() has dropped the process.
+        self.master_pid = self.process.process.pid
+        return self
+
     def session_id(self):
-        return self.process.process.pid
+        return self.master_pid
 
     def queue_is_empty(self):
         """No queue file left in incoming, active or deferred."""

@@ -616,6 +616,7 @@ def main():
     parser.add_argument("--json-only", action="store_true",
                         help="print only the scale-json line (progress still goes to stderr)")
     args = parser.parse_args()
+    peers.stop_on_signals()
     args.binary = os.path.abspath(args.binary)
     if args.messages < 100:
         parser.error("--messages must be at least 100")

@@ -1,11 +1,12 @@
-// SMTP accept latency under a set load: `sessions` connections, each sending messages on a fixed
-// schedule so that all together offer `rate` messages per second (an open loop: a slow answer does
-// not slow the offered load, it makes the next messages late). Latency is measured from each
-// message's scheduled start to the 250 after its final dot, so time spent waiting for a late
-// session counts too (no coordinated omission). Prints one JSON object.
+// Accept latency under a set load, over SMTP or outpost's HTTP API: `sessions` connections, each
+// sending messages on a fixed schedule so that all together offer `rate` messages per second (an
+// open loop: a slow answer does not slow the offered load, it makes the next messages late).
+// Latency is measured from each message's scheduled start to the 250 after its final dot (SMTP)
+// or the 201 (HTTP), so time spent waiting for a late session counts too (no coordinated
+// omission). Prints one JSON object.
 //
 // smtp-source cannot do this: it has no pacing below one message per second per session and
-// reports no latencies.
+// reports no latencies; wrk cannot pace its requests.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,8 +29,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
+  std::string protocol = "smtp";
   std::string host = "127.0.0.1";
   int port = 0;
+  std::string key;  // HTTP: the API key
   double rate = 100;
   double seconds = 5;
   int sessions = 8;
@@ -40,7 +43,7 @@ struct Options {
 
 class Connection {
  public:
-  explicit Connection(const Options& options) {
+  explicit Connection(const Options& options) : smtp_(options.protocol == "smtp") {
     socket_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -52,6 +55,7 @@ class Connection {
     }
     int one = 1;
     ::setsockopt(socket_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!smtp_) return;
     if (reply() != 220) return;
     send("EHLO probe.bench.test\r\n");
     reply();
@@ -59,10 +63,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection() {
-    if (socket_ >= 0) {
-      send("QUIT\r\n");
-      ::close(socket_);
-    }
+    if (socket_ < 0) return;
+    if (smtp_ && error_.empty()) send("QUIT\r\n");
+    ::close(socket_);
   }
 
   const std::string& error() const { return error_; }
@@ -77,6 +80,31 @@ class Connection {
     if (reply() != 354) return false;
     send(data);
     return reply() == 250;
+  }
+
+  // One POST on a kept-alive connection; true on 201 Created.
+  bool post(const std::string& request) {
+    send(request);
+    auto head_end = buffer_.find("\r\n\r\n");
+    while (head_end == std::string::npos) {
+      if (!receive()) return false;
+      head_end = buffer_.find("\r\n\r\n");
+    }
+    std::string head = buffer_.substr(0, head_end);
+    std::size_t length = 0;
+    for (const char* name : {"Content-Length:", "content-length:"}) {
+      if (auto at = head.find(name); at != std::string::npos) {
+        length = static_cast<std::size_t>(std::atol(head.c_str() + at + std::strlen(name)));
+      }
+    }
+    while (buffer_.size() < head_end + 4 + length) {
+      if (!receive()) return false;
+    }
+    std::string body = buffer_.substr(head_end + 4, length);
+    buffer_.erase(0, head_end + 4 + length);
+    bool created = head.compare(0, 12, "HTTP/1.1 201") == 0;
+    if (!created) error_ = head.substr(0, head.find("\r\n")) + " " + body.substr(0, 200);
+    return created;
   }
 
  private:
@@ -106,24 +134,43 @@ class Connection {
         }
         end = buffer_.find("\r\n");
       }
-      char chunk[4096];
-      auto received = ::recv(socket_, chunk, sizeof chunk, 0);
-      if (received <= 0) {
-        error_ = received == 0 ? "connection closed" : std::string("recv: ") + std::strerror(errno);
-        return 0;
-      }
-      buffer_.append(chunk, static_cast<std::size_t>(received));
+      if (!receive()) return 0;
     }
   }
 
+  bool receive() {
+    char chunk[4096];
+    auto received = ::recv(socket_, chunk, sizeof chunk, 0);
+    if (received <= 0) {
+      error_ = received == 0 ? "connection closed" : std::string("recv: ") + std::strerror(errno);
+      return false;
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(received));
+    return true;
+  }
+
+  bool smtp_;
   int socket_ = -1;
   std::string buffer_;
   std::string error_;
 };
 
+// SMTP: the DATA section; HTTP: the whole POST request, with a text body of about the same size.
 std::string messageData(const Options& options) {
-  std::string data = "From: <" + options.from + ">\r\nTo: <" + options.to +
-                     ">\r\nSubject: latency probe\r\n\r\n";
+  if (options.protocol == "http") {
+    std::string text;
+    while (text.size() < options.size) {
+      text += "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\\n";
+    }
+    std::string json = "{\"from\":\"" + options.from + "\",\"to\":[\"" + options.to +
+                       "\"],\"subject\":\"latency probe\",\"text\":\"" + text + "\"}";
+    return "POST /api/v1/messages HTTP/1.1\r\nHost: " + options.host +
+           "\r\nAuthorization: Bearer " + options.key +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(json.size()) +
+           "\r\n\r\n" + json;
+  }
+  std::string data =
+      "From: <" + options.from + ">\r\nTo: <" + options.to + ">\r\nSubject: latency probe\r\n\r\n";
   std::string line(78, 'X');
   std::size_t body = 0;
   while (body < options.size) {
@@ -138,17 +185,31 @@ bool parse(int argc, char** argv, Options& options) {
   for (int index = 1; index + 1 < argc; index += 2) {
     std::string_view name = argv[index];
     const char* value = argv[index + 1];
-    if (name == "--host") options.host = value;
-    else if (name == "--port") options.port = std::atoi(value);
-    else if (name == "--rate") options.rate = std::atof(value);
-    else if (name == "--seconds") options.seconds = std::atof(value);
-    else if (name == "--sessions") options.sessions = std::atoi(value);
-    else if (name == "--size") options.size = static_cast<std::size_t>(std::atol(value));
-    else if (name == "--from") options.from = value;
-    else if (name == "--to") options.to = value;
-    else return false;
+    if (name == "--protocol")
+      options.protocol = value;
+    else if (name == "--key")
+      options.key = value;
+    else if (name == "--host")
+      options.host = value;
+    else if (name == "--port")
+      options.port = std::atoi(value);
+    else if (name == "--rate")
+      options.rate = std::atof(value);
+    else if (name == "--seconds")
+      options.seconds = std::atof(value);
+    else if (name == "--sessions")
+      options.sessions = std::atoi(value);
+    else if (name == "--size")
+      options.size = static_cast<std::size_t>(std::atol(value));
+    else if (name == "--from")
+      options.from = value;
+    else if (name == "--to")
+      options.to = value;
+    else
+      return false;
   }
-  return options.port > 0 && options.rate > 0 && options.sessions > 0 && options.seconds > 0;
+  return options.port > 0 && options.rate > 0 && options.sessions > 0 && options.seconds > 0 &&
+         (options.protocol == "smtp" || (options.protocol == "http" && !options.key.empty()));
 }
 
 double percentile(const std::vector<double>& sorted, double fraction) {
@@ -163,8 +224,9 @@ int main(int argc, char** argv) {
   Options options;
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
-                 "usage: %s --port PORT [--host 127.0.0.1] [--rate MSG/S] [--seconds S] "
-                 "[--sessions N] [--size BYTES] [--from A] [--to A]\n",
+                 "usage: %s --port PORT [--protocol smtp|http --key API-KEY] [--host 127.0.0.1] "
+                 "[--rate MSG/S] [--seconds S] [--sessions N] [--size BYTES] [--from A] "
+                 "[--to A]\n",
                  argv[0]);
     return 2;
   }
@@ -188,7 +250,9 @@ int main(int argc, char** argv) {
         auto due = start + std::chrono::duration_cast<Clock::duration>(
                                offset + interval * static_cast<double>(number));
         std::this_thread::sleep_until(due);
-        bool accepted = connection.error().empty() && connection.transaction(options, data);
+        bool accepted = connection.error().empty() &&
+                        (options.protocol == "http" ? connection.post(data)
+                                                    : connection.transaction(options, data));
         if (!accepted) {
           failed.fetch_add(1);
           if (!error_taken.test_and_set()) first_error = connection.error();
