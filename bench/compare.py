@@ -43,6 +43,7 @@ class Row:
                                                                        count, load)
         self.accepted = self.delivered = self.cpu_per_1000 = self.peak_mib = None
         self.half_load = self.p50_ms = self.p99_ms = None
+        self.sessions = None
 
     def as_dict(self):
         return dict(self.__dict__)
@@ -114,6 +115,7 @@ def dkim_record_of(key_path, signing):
 
 
 def measure(row, port, sink, meter, sessions):
+    row.sessions = sessions
     meter.start()
     try:
         started = time.monotonic()
@@ -312,7 +314,8 @@ def table(rows):
                    if row.half_load else "")
         system = "Postfix + OpenDKIM" if row.system == "postfix" and row.signing else (
             "Postfix" if row.system == "postfix" else "outpost")
-        load = "smtp-source, 20 sessions" if row.load == "smtp" else "HTTP API, wrk 16 conn."
+        load = (f"smtp-source, {row.sessions} sessions" if row.load == "smtp"
+                else "HTTP API, wrk 16 conn.")
         lines.append(f"| {size_name(row.size)} | {row.signing or 'unsigned'} | {system} | {load} "
                      f"| {row.accepted:,.0f} | {row.delivered:,.0f} | {ratio} | "
                      f"{row.cpu_per_1000:.2f} | {row.peak_mib:.0f} | {latency} |")

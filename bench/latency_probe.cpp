@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -162,8 +163,8 @@ std::string messageData(const Options& options) {
     while (text.size() < options.size) {
       text += "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\\n";
     }
-    std::string json = "{\"from\":\"" + options.from + "\",\"to\":[\"" + options.to +
-                       "\"],\"subject\":\"latency probe\",\"text\":\"" + text + "\"}";
+    std::string json = R"({"from":")" + options.from + R"(","to":[")" + options.to +
+                       R"("],"subject":"latency probe","text":")" + text + R"("})";
     return "POST /api/v1/messages HTTP/1.1\r\nHost: " + options.host +
            "\r\nAuthorization: Bearer " + options.key +
            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(json.size()) +
@@ -214,7 +215,8 @@ bool parse(int argc, char** argv, Options& options) {
 
 double percentile(const std::vector<double>& sorted, double fraction) {
   if (sorted.empty()) return 0;
-  auto index = static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1) + 0.5);
+  auto index =
+      static_cast<std::size_t>(std::lround(fraction * static_cast<double>(sorted.size() - 1)));
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
@@ -240,6 +242,7 @@ int main(int argc, char** argv) {
   std::string first_error;
   std::atomic_flag error_taken;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(options.sessions));
   for (int session = 0; session < options.sessions; ++session) {
     threads.emplace_back([&, session] {
       Connection connection(options);
