@@ -13,7 +13,6 @@ delivery: 3000 queued messages drained into Postfix's smtp-sink through the rela
           same smtp-sink with as many sessions as outpost's max_connections.
 """
 import argparse
-import json
 import os
 import re
 import shutil

@@ -178,12 +178,17 @@ class OutpostUnderTest:
             "OUTPOST_DELIVERY_MAX_CONNECTIONS": str(args.connections),
             "OUTPOST_DELIVERY_MAX_MESSAGES_PER_CONNECTION": "10000"})
         self.record = None
-        if signing:
-            algorithm = "ed25519" if signing == "ed25519" else "rsa-2048"
-            created = json.loads(self.outpost.cli("dkim", "keygen", SIGNING_DOMAIN, "--algorithm",
-                                                  algorithm, "--activate", "--json").stdout)
-            self.record = created["record"]
-        self.outpost.start()
+        try:
+            if signing:
+                algorithm = "ed25519" if signing == "ed25519" else "rsa-2048"
+                created = json.loads(self.outpost.cli(
+                    "dkim", "keygen", SIGNING_DOMAIN, "--algorithm", algorithm, "--activate",
+                    "--json").stdout)
+                self.record = created["record"]
+            self.outpost.start()
+        except BaseException:
+            self.outpost.cleanup()  # its data folder too
+            raise
 
     def relay_to(self, port):
         self.outpost.request("PUT", "/api/v1/settings/smtp", harness.relay_settings(port))

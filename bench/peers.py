@@ -86,13 +86,15 @@ def resident_kib(pid):
 
 
 class ProcessMeter:
-    """CPU seconds and memory (PSS) of a set of processes, given by a callable that lists their
-    pids (it is called again on each sample: Postfix forks and retires daemons as load changes).
-    Memory is sampled every `interval` seconds in a thread; the peak is the largest sum seen."""
+    """CPU seconds and memory of a set of processes, given by a callable that lists their pids
+    (it is called again on each sample: Postfix forks and retires daemons as load changes).
+    Memory (`memory_kib(pid)`: PSS by default, which sums fairly over processes) is sampled every
+    `interval` seconds in a thread; the peak is the largest sum seen."""
 
-    def __init__(self, list_pids, interval=0.1):
+    def __init__(self, list_pids, interval=0.1, memory_kib=None):
         self.list_pids = list_pids
         self.interval = interval
+        self.memory_kib = memory_kib or proportional_set_kib
         self.peak_rss_kib = 0
         self._stop = threading.Event()
         self._thread = None
@@ -108,7 +110,7 @@ class ProcessMeter:
         return total
 
     def rss_kib(self):
-        return sum(proportional_set_kib(pid) for pid in self.list_pids())
+        return sum(self.memory_kib(pid) for pid in self.list_pids())
 
     def start(self):
         self._cpu_at_start = self.cpu_seconds()

@@ -249,30 +249,6 @@ def memory(pid):
             "hwm_mib": peers.peak_resident_kib(pid) / 1024}
 
 
-class RssSampler:
-    """The largest VmRSS of a process, sampled every `interval` seconds in a thread."""
-
-    def __init__(self, pid, interval=0.2):
-        self.pid, self.interval = pid, interval
-        self.peak_kib = peers.resident_kib(pid)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.wait(self.interval):
-            self.peak_kib = max(self.peak_kib, peers.resident_kib(self.pid))
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(10)
-        self.peak_kib = max(self.peak_kib, peers.resident_kib(self.pid))
-        return self.peak_kib / 1024
-
-
 # --- the steps ----------------------------------------------------------------------------------
 
 def queue_messages(outpost, db, args, results):
@@ -282,10 +258,10 @@ def queue_messages(outpost, db, args, results):
                str(args.size), "-f", SENDER, "-t", RECIPIENT, "-M", "client.bench.test",
                f"127.0.0.1:{outpost.submission_port}"]
     pid = outpost.process.pid
-    cpu_before = peers.process_cpu_seconds(pid)
-    # Sampled, as VmHWM already holds the first start's peak: creating the first super admin
-    # hashes its password with libsodium's crypto_pwhash (64 MiB).
-    sampler = RssSampler(pid, interval=0.5).start()
+    # VmRSS sampled, as VmHWM already holds the first start's peak: creating the first super
+    # admin hashes its password with libsodium's crypto_pwhash (64 MiB).
+    meter = peers.ProcessMeter(lambda: [pid], interval=0.5,
+                               memory_kib=peers.resident_kib).start()
     log(f"intake: smtp-source {args.sessions} sessions, {count} messages of {args.size} bytes")
     started = time.monotonic()
     # A file, not a pipe: smtp-source's complaints (one per failed message) could fill a pipe
@@ -317,7 +293,8 @@ def queue_messages(outpost, db, args, results):
                     next_report += step
         elapsed = time.monotonic() - started
     finally:
-        results["intake_peak_rss_mib"] = sampler.stop()
+        cpu, peak_kib = meter.stop()
+        results["intake_peak_rss_mib"] = peak_kib / 1024
         if source.poll() is None:
             source.kill()
             source.wait(30)
@@ -332,7 +309,7 @@ def queue_messages(outpost, db, args, results):
                              f" ({stderr[-2000:]})")
     results["intake_per_s"] = count / elapsed
     results["intake_seconds"] = elapsed
-    results["intake_cpu_s_per_1000"] = (peers.process_cpu_seconds(pid) - cpu_before) * 1000 / count
+    results["intake_cpu_s_per_1000"] = cpu * 1000 / count
     log(f"  intake done: {count} in {elapsed:.1f} s = {count / elapsed:.0f} messages/s")
 
 
@@ -417,8 +394,7 @@ def drain(outpost, sink, args, results):
     count = args.messages
     timeout = 300 + count / 50
     pid = outpost.process.pid
-    sampler = RssSampler(pid).start()
-    cpu_before = peers.process_cpu_seconds(pid)
+    meter = peers.ProcessMeter(lambda: [pid], interval=0.2, memory_kib=peers.resident_kib).start()
     started = time.monotonic()
     try:
         for tenth in range(1, 11):
@@ -430,11 +406,11 @@ def drain(outpost, sink, args, results):
                 f"{peers.resident_kib(pid) / 1024:.0f} MiB")
         done = at
     finally:
-        peak = sampler.stop()
+        cpu, peak_kib = meter.stop()
     results["drain_seconds"] = done - started
     results["drain_per_s"] = count / (done - started)
-    results["drain_cpu_s_per_1000"] = (peers.process_cpu_seconds(pid) - cpu_before) * 1000 / count
-    results["drain_peak_rss_mib"] = peak
+    results["drain_cpu_s_per_1000"] = cpu * 1000 / count
+    results["drain_peak_rss_mib"] = peak_kib / 1024
     results["drain_hwm_mib"] = peers.peak_resident_kib(pid) / 1024
     # The sink has every message; outpost records the 250s an instant later.
     harness.wait_for(lambda: not outpost.request(

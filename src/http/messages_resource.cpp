@@ -217,16 +217,7 @@ std::optional<store::ListQuery> readListQuery(const Request& request,
     }
   }
   if (auto text = request.queryValue("q")) query.text = *text;
-  for (const char* name : {"since", "until"}) {
-    auto value = request.queryValue(name);
-    if (!value || value->empty()) continue;
-    UnixMillis at = 0;
-    if (!parseRfc3339(*value, at)) {
-      errors.push_back({name, "must be an RFC 3339 time such as 2026-11-29T08:30:00Z"});
-    } else {
-      (std::string_view(name) == "since" ? query.since : query.until) = at;
-    }
-  }
+  readTimeRange(request, errors, query.since, query.until);
   if (auto limit = readPageLimit(request, errors)) query.limit = *limit;
   if (auto cursor = request.queryValue("cursor")) query.cursor = *cursor;
   if (!errors.empty()) return std::nullopt;
@@ -239,6 +230,20 @@ boost::asio::awaitable<VisibleMessage> loadVisible(Context& context, const std::
   if (!result) co_return VisibleMessage{std::nullopt, responseForError(result.error())};
   if (!mayRead(*context.principal, *result)) co_return VisibleMessage{std::nullopt, notFound()};
   co_return VisibleMessage{std::move(*result), {}};
+}
+
+void readTimeRange(const Request& request, std::vector<mime::FieldError>& errors,
+                   std::optional<UnixMillis>& since, std::optional<UnixMillis>& until) {
+  for (const char* name : {"since", "until"}) {
+    auto value = request.queryValue(name);
+    if (!value || value->empty()) continue;
+    UnixMillis at = 0;
+    if (!parseRfc3339(*value, at)) {
+      errors.push_back({name, "must be an RFC 3339 time such as 2026-11-29T08:30:00Z"});
+    } else {
+      (std::string_view(name) == "since" ? since : until) = at;
+    }
+  }
 }
 
 std::optional<int> readPageLimit(const Request& request, std::vector<mime::FieldError>& errors) {

@@ -33,6 +33,11 @@ std::optional<store::ListQuery> readListQuery(const Request& request,
 // (then with a field error).
 std::optional<int> readPageLimit(const Request& request, std::vector<mime::FieldError>& errors);
 
+// The "since" and "until" query parameters of list and stats endpoints (RFC 3339 times); each
+// is left unset when absent or invalid (then with a field error).
+void readTimeRange(const Request& request, std::vector<mime::FieldError>& errors,
+                   std::optional<UnixMillis>& since, std::optional<UnixMillis>& until);
+
 // 201 with intake's body and Location, or the error response for a failed submission.
 Response acceptedResponse(const Result<intake::Accepted>& accepted,
                           const std::vector<mime::FieldError>& errors);

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "http/auth.h"
 #include "http/json_errors.h"
+#include "http/messages_resource.h"
 #include "http/router.h"
 #include "io/blocking.h"
 
@@ -48,16 +49,7 @@ boost::asio::awaitable<Response> getVolume(Context& context) {
   }
   std::optional<UnixMillis> since;
   std::optional<UnixMillis> until;
-  for (const char* name : {"since", "until"}) {
-    auto value = request.queryValue(name);
-    if (!value || value->empty()) continue;
-    UnixMillis at = 0;
-    if (!parseRfc3339(*value, at)) {
-      errors.push_back({name, "must be an RFC 3339 time such as 2026-11-29T08:30:00Z"});
-    } else {
-      (std::string_view(name) == "since" ? since : until) = at;
-    }
-  }
+  readTimeRange(request, errors, since, until);
   if (!errors.empty()) co_return invalidRequest(errors);
 
   store::VolumeQuery query;

@@ -107,16 +107,9 @@ Result<std::optional<ApiKey>> findApiKey(Connection& connection, const char* col
 // Runs a one-statement change and tells whether it changed a row.
 template <class Bind>
 Result<bool> changeOne(Writer& writer, const char* sql, Bind bind) {
-  bool changed = false;
-  auto done = writer.run([&](Connection& connection) -> Result<void> {
-    Query change(connection, sql);
-    bind(change);
-    if (auto ran = change.run(); !ran) return ran;
-    changed = change.changes() > 0;
-    return success();
-  });
-  if (!done) return done.takeError();
-  return changed;
+  auto changed = changeRows(writer, sql, bind);
+  if (!changed) return changed.takeError();
+  return *changed > 0;
 }
 
 std::int64_t nowMillis() {

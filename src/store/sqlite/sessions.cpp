@@ -74,29 +74,13 @@ Result<void> SqliteStore::deleteSession(std::string_view token_hash) {
 }
 
 Result<int> SqliteStore::deleteUserSessions(std::int64_t user_id) {
-  int deleted = 0;
-  auto done = writer_->run([&](Connection& connection) -> Result<void> {
-    Query remove(connection, "DELETE FROM sessions WHERE user_id = ?");
-    remove.bind(1, user_id);
-    if (auto ran = remove.run(); !ran) return ran;
-    deleted = remove.changes();
-    return success();
-  });
-  if (!done) return done.takeError();
-  return deleted;
+  return changeRows(*writer_, "DELETE FROM sessions WHERE user_id = ?",
+                    [&](Query& remove) { remove.bind(1, user_id); });
 }
 
 Result<int> SqliteStore::deleteExpiredSessions(UnixMillis idle_before, UnixMillis created_before) {
-  int deleted = 0;
-  auto done = writer_->run([&](Connection& connection) -> Result<void> {
-    Query remove(connection, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?");
-    remove.bind(1, idle_before).bind(2, created_before);
-    if (auto ran = remove.run(); !ran) return ran;
-    deleted = remove.changes();
-    return success();
-  });
-  if (!done) return done.takeError();
-  return deleted;
+  return changeRows(*writer_, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?",
+                    [&](Query& remove) { remove.bind(1, idle_before).bind(2, created_before); });
 }
 
 Result<void> SqliteStore::appendAudit(const AuditEntry& entry) {

@@ -38,10 +38,8 @@ class SqliteStore final : public Store {
   Result<std::string> transcript(std::string_view id, int number) override;
   Result<int> retryMessage(std::string_view id, UnixMillis now) override;
   Result<int> cancelMessage(std::string_view id, UnixMillis now) override;
-  Result<BulkOutcome> retryMessages(const std::vector<std::string>& ids,
-                                    UnixMillis now) override;
-  Result<BulkOutcome> cancelMessages(const std::vector<std::string>& ids,
-                                     UnixMillis now) override;
+  Result<BulkOutcome> retryMessages(const std::vector<std::string>& ids, UnixMillis now) override;
+  Result<BulkOutcome> cancelMessages(const std::vector<std::string>& ids, UnixMillis now) override;
 
   Result<User> createUser(const User& user) override;
   Result<std::optional<User>> findUserByEmail(std::string_view email) override;
@@ -64,9 +62,7 @@ class SqliteStore final : public Store {
   Result<void> appendAudit(const AuditEntry& entry) override;
   Result<AuditPage> listAudit(const AuditQuery& query) override;
   Result<std::vector<VolumeBucket>> volume(const VolumeQuery& query) override;
-  std::uint64_t changeSequence() const override {
-    return changes_.load(std::memory_order_acquire);
-  }
+  std::uint64_t changeSequence() const override { return changes_.load(std::memory_order_acquire); }
   Result<std::optional<std::string>> getSetting(std::string_view key) override;
   Result<void> putSetting(std::string_view key, std::string_view value) override;
   Result<std::vector<std::pair<std::string, std::string>>> listSettings(
@@ -120,6 +116,22 @@ class SqliteStore final : public Store {
 };
 
 // --- helpers shared by the source files (summary.cpp, suppressions.cpp) --------------------
+
+// Runs one changing statement as a write job; `bind` binds its parameters. Returns how many
+// rows it changed.
+template <class Bind>
+Result<int> changeRows(Writer& writer, const char* sql, Bind bind) {
+  int changed = 0;
+  auto done = writer.run([&](Connection& connection) -> Result<void> {
+    Query change(connection, sql);
+    bind(change);
+    if (auto ran = change.run(); !ran) return ran;
+    changed = change.changes();
+    return success();
+  });
+  if (!done) return done.takeError();
+  return changed;
+}
 
 // Reads a MessageSummary from the columns kSummaryColumns, starting at column `first`.
 MessageSummary readSummary(const Query& row, int first = 0);
